@@ -1,0 +1,456 @@
+// Package audit checks synthesized CloudFormation templates against
+// Groundwork's security invariants (DESIGN.md, "Security invariants").
+//
+// It is plain Go over the template JSON, so it runs without jsii and checks what
+// will actually be deployed, including the roles and policies CDK generates on
+// its own. Each breach is a Finding naming the rule, the resource and the detail.
+package audit
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Rule names, as they appear in findings.
+const (
+	RuleSid                = "statement-sid"
+	RuleActionWildcard     = "allow-action-wildcard"
+	RuleResourceWildcard   = "allow-resource-wildcard"
+	RuleSourceCondition    = "service-source-condition"
+	RuleBoundary           = "permissions-boundary"
+	RuleTags               = "required-tags"
+	RuleUnclassified       = "unclassified-resource-type"
+	RuleRetain             = "retain-stateful"
+	RuleOpenIngress        = "open-ingress"
+	RuleEncryption         = "encryption-at-rest"
+	RuleListenerTLS        = "listener-tls"
+	RuleSecretEnvironment  = "secret-in-environment"
+	RequiredTagProject     = "Project"
+	RequiredTagEnvironment = "Environment"
+	RequiredTagOwner       = "Owner"
+)
+
+// RequiredTags are the tags every taggable resource must carry.
+var RequiredTags = []string{RequiredTagProject, RequiredTagEnvironment, RequiredTagOwner}
+
+// Finding is one breach of an invariant.
+type Finding struct {
+	Stack    string
+	Resource string // logical id
+	Rule     string
+	Detail   string
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s/%s: %s: %s", f.Stack, f.Resource, f.Rule, f.Detail)
+}
+
+// Options configures Check.
+type Options struct {
+	// RetainStateful requires DeletionPolicy and UpdateReplacePolicy Retain on
+	// every stateful resource (every environment but dev).
+	RetainStateful bool
+}
+
+// Check audits one template and returns its findings, sorted.
+func Check(stack string, template map[string]any, opts Options) []Finding {
+	a := &auditor{stack: stack, opts: opts}
+	resources, _ := template["Resources"].(map[string]any)
+	a.resources = resources
+	for _, id := range sortedKeys(resources) {
+		res, _ := resources[id].(map[string]any)
+		a.resource(id, res)
+	}
+	sort.SliceStable(a.findings, func(i, j int) bool { return a.findings[i].String() < a.findings[j].String() })
+	return a.findings
+}
+
+type auditor struct {
+	stack     string
+	opts      Options
+	resources map[string]any
+	findings  []Finding
+}
+
+func (a *auditor) add(id, rule, format string, args ...any) {
+	a.findings = append(a.findings, Finding{Stack: a.stack, Resource: id, Rule: rule, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (a *auditor) resource(id string, res map[string]any) {
+	typ, _ := res["Type"].(string)
+	props, _ := res["Properties"].(map[string]any)
+	if props == nil {
+		props = map[string]any{}
+	}
+	switch typ {
+	case "AWS::IAM::Role":
+		a.policy(id, props["AssumeRolePolicyDocument"], docTrust)
+		for _, p := range list(props["Policies"]) {
+			if pm, ok := p.(map[string]any); ok {
+				a.policy(id, pm["PolicyDocument"], docIdentity)
+			}
+		}
+		if props["PermissionsBoundary"] == nil {
+			a.add(id, RuleBoundary, "role has no permissions boundary; every role is capped by the stack's boundary policy")
+		}
+	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
+		a.policy(id, props["PolicyDocument"], docIdentity)
+	case "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy":
+		a.policy(id, props["PolicyDocument"], docResource)
+	case "AWS::SecretsManager::ResourcePolicy":
+		a.policy(id, props["ResourcePolicy"], docResource)
+	case "AWS::KMS::Key":
+		a.policy(id, props["KeyPolicy"], docKey)
+	}
+	a.tags(id, typ, props)
+	a.retain(id, typ, res)
+	a.ingress(id, typ, props)
+	a.encryption(id, typ, props)
+	a.listener(id, typ, props)
+	a.environment(id, typ, props)
+}
+
+type docKind int
+
+const (
+	docIdentity docKind = iota
+	docTrust
+	docResource
+	docKey
+)
+
+func (a *auditor) policy(id string, doc any, kind docKind) {
+	d, ok := doc.(map[string]any)
+	if !ok {
+		return
+	}
+	for i, s := range list(d["Statement"]) {
+		st, ok := s.(map[string]any)
+		if !ok {
+			continue
+		}
+		sid, _ := st["Sid"].(string)
+		where := fmt.Sprintf("statement %d", i)
+		if sid != "" {
+			where = fmt.Sprintf("statement %q", sid)
+		} else {
+			a.add(id, RuleSid, "statement %d has no Sid; give every statement a readable Sid", i)
+		}
+		if st["Effect"] != "Allow" {
+			continue // Deny statements may use wildcards (e.g. s3:* in DenyInsecureTransport).
+		}
+		actions := strs(st["Action"])
+		for _, act := range actions {
+			if !strings.Contains(act, "*") {
+				continue
+			}
+			if kind == docKey && act == "kms:*" && isAccountRoot(st["Principal"]) {
+				continue
+			}
+			a.add(id, RuleActionWildcard, "%s allows %q; list the actions explicitly", where, act)
+		}
+		if kind != docKey && kind != docTrust && hasBareStar(st["Resource"]) {
+			for _, act := range actions {
+				if _, ok := WildcardResourceActions[act]; !ok {
+					a.add(id, RuleResourceWildcard, "%s allows %q on resource *; scope it to the resource ARNs (only actions without resource-level permissions may use *)", where, act)
+				}
+			}
+		}
+		for _, svc := range servicePrincipals(st["Principal"]) {
+			if _, exempt := ServicesWithoutSourceConditions[svc]; exempt {
+				continue
+			}
+			if !hasAnyConditionKey(st["Condition"], confusedDeputyKeys) {
+				a.add(id, RuleSourceCondition, "%s trusts service %s without aws:SourceAccount/aws:SourceArn; pin it to the account and resource", where, svc)
+			}
+		}
+	}
+}
+
+func isAccountRoot(p any) bool {
+	pm, ok := p.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, v := range list(pm["AWS"]) {
+		switch v := v.(type) {
+		case string:
+			if strings.HasSuffix(v, ":root") {
+				return true
+			}
+		case map[string]any:
+			// {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", ..., ":root"]]}
+			if j, ok := v["Fn::Join"].([]any); ok && len(j) == 2 {
+				parts := list(j[1])
+				if len(parts) > 0 {
+					if last, ok := parts[len(parts)-1].(string); ok && strings.HasSuffix(last, ":root") {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+func servicePrincipals(p any) []string {
+	pm, ok := p.(map[string]any)
+	if !ok {
+		return nil
+	}
+	return strs(pm["Service"])
+}
+
+func hasAnyConditionKey(c any, keys []string) bool {
+	cm, ok := c.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, kv := range cm {
+		m, ok := kv.(map[string]any)
+		if !ok {
+			continue
+		}
+		for k := range m {
+			for _, want := range keys {
+				if strings.EqualFold(k, want) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func hasBareStar(r any) bool {
+	for _, v := range list(r) {
+		if s, ok := v.(string); ok && s == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *auditor) tags(id, typ string, props map[string]any) {
+	if nonTaggable[typ] || strings.HasPrefix(typ, "Custom::") {
+		return
+	}
+	if !taggable[typ] {
+		a.add(id, RuleUnclassified, "resource type %s is in neither the taggable nor the non-taggable list of internal/audit; classify it", typ)
+		return
+	}
+	have := map[string]string{}
+	switch t := props["Tags"].(type) {
+	case []any:
+		for _, e := range t {
+			if m, ok := e.(map[string]any); ok {
+				k, _ := m["Key"].(string)
+				v, _ := m["Value"].(string)
+				have[k] = v
+			}
+		}
+	case map[string]any:
+		for k, v := range t {
+			s, _ := v.(string)
+			have[k] = s
+		}
+	}
+	for _, want := range RequiredTags {
+		if have[want] == "" {
+			a.add(id, RuleTags, "%s has no %s tag; tags are applied at the App (stacks.Build)", typ, want)
+		}
+	}
+}
+
+func (a *auditor) retain(id, typ string, res map[string]any) {
+	if !a.opts.RetainStateful || !stateful[typ] {
+		return
+	}
+	for _, attr := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+		if res[attr] != "Retain" {
+			a.add(id, RuleRetain, "%s has %s %v outside dev; stateful resources use RemovalPolicy RETAIN", typ, attr, res[attr])
+		}
+	}
+}
+
+func (a *auditor) ingress(id, typ string, props map[string]any) {
+	var rules []map[string]any
+	var group string
+	switch typ {
+	case "AWS::EC2::SecurityGroup":
+		group = id
+		for _, r := range list(props["SecurityGroupIngress"]) {
+			if m, ok := r.(map[string]any); ok {
+				rules = append(rules, m)
+			}
+		}
+	case "AWS::EC2::SecurityGroupIngress":
+		rules = []map[string]any{props}
+		if ref, ok := props["GroupId"].(map[string]any); ok {
+			if ga, ok := ref["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
+				group, _ = ga[0].(string)
+			}
+		}
+	default:
+		return
+	}
+	for _, r := range rules {
+		cidr, _ := r["CidrIp"].(string)
+		cidr6, _ := r["CidrIpv6"].(string)
+		if cidr != "0.0.0.0/0" && cidr6 != "::/0" {
+			continue
+		}
+		from, to := num(r["FromPort"]), num(r["ToPort"])
+		webPort := r["IpProtocol"] == "tcp" && from == to && (from == 80 || from == 443)
+		if !webPort || !a.usedByLoadBalancer(group) {
+			a.add(id, RuleOpenIngress, "ingress from the internet on %v %v-%v; only an ALB's security group may admit 80/443 from anywhere — reference a security group instead", r["IpProtocol"], r["FromPort"], r["ToPort"])
+		}
+	}
+}
+
+func (a *auditor) usedByLoadBalancer(group string) bool {
+	if group == "" {
+		return false
+	}
+	for _, r := range a.resources {
+		res, _ := r.(map[string]any)
+		if res["Type"] != "AWS::ElasticLoadBalancingV2::LoadBalancer" {
+			continue
+		}
+		props, _ := res["Properties"].(map[string]any)
+		for _, sg := range list(props["SecurityGroups"]) {
+			if m, ok := sg.(map[string]any); ok {
+				if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) > 0 && ga[0] == group {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (a *auditor) encryption(id, typ string, props map[string]any) {
+	switch typ {
+	case "AWS::S3::Bucket":
+		if props["BucketEncryption"] == nil {
+			a.add(id, RuleEncryption, "bucket has no default encryption; use SSE-KMS with a customer-managed key")
+		}
+	case "AWS::KMS::Key":
+		if props["EnableKeyRotation"] != true {
+			a.add(id, RuleEncryption, "KMS key rotation is off; set EnableKeyRotation")
+		}
+	case "AWS::Logs::LogGroup":
+		if props["KmsKeyId"] == nil {
+			a.add(id, RuleEncryption, "log group is not encrypted with a customer-managed key; set KmsKeyId")
+		}
+	case "AWS::SQS::Queue", "AWS::SNS::Topic":
+		if props["KmsMasterKeyId"] == nil {
+			a.add(id, RuleEncryption, "%s is not encrypted with a KMS key; set KmsMasterKeyId", typ)
+		}
+	case "AWS::DynamoDB::Table":
+		sse, _ := props["SSESpecification"].(map[string]any)
+		if sse == nil || sse["SSEEnabled"] != true || sse["KMSMasterKeyId"] == nil {
+			a.add(id, RuleEncryption, "table is not encrypted with a customer-managed key; set SSESpecification")
+		}
+	}
+}
+
+func (a *auditor) listener(id, typ string, props map[string]any) {
+	if typ != "AWS::ElasticLoadBalancingV2::Listener" {
+		return
+	}
+	switch props["Protocol"] {
+	case "HTTPS":
+		if p, _ := props["SslPolicy"].(string); !strings.HasPrefix(p, "ELBSecurityPolicy-TLS13-1-2-") {
+			a.add(id, RuleListenerTLS, "HTTPS listener uses SslPolicy %q; use ELBSecurityPolicy-TLS13-1-2-2021-06 or newer", p)
+		}
+	case "HTTP":
+		for _, act := range list(props["DefaultActions"]) {
+			if m, ok := act.(map[string]any); !ok || m["Type"] != "redirect" {
+				a.add(id, RuleListenerTLS, "HTTP listener does more than redirect to HTTPS")
+			}
+		}
+	default:
+		a.add(id, RuleListenerTLS, "listener protocol %v; use HTTPS (and HTTP only to redirect)", props["Protocol"])
+	}
+}
+
+// secretName matches environment variable names that suggest a secret value.
+// A name that ends in _ARN, _NAME or _ID carries a reference, which is fine.
+var secretName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
+var secretRef = regexp.MustCompile(`(?i)_(ARN|NAME|ID)$`)
+
+// LooksLikeSecretName reports whether an environment variable name suggests
+// that it holds a secret value rather than a reference to one.
+func LooksLikeSecretName(name string) bool {
+	return secretName.MatchString(name) && !secretRef.MatchString(name)
+}
+
+func (a *auditor) environment(id, typ string, props map[string]any) {
+	var names []string
+	switch typ {
+	case "AWS::Lambda::Function":
+		if env, ok := props["Environment"].(map[string]any); ok {
+			if vars, ok := env["Variables"].(map[string]any); ok {
+				names = sortedKeys(vars)
+			}
+		}
+	case "AWS::ECS::TaskDefinition":
+		for _, c := range list(props["ContainerDefinitions"]) {
+			cm, _ := c.(map[string]any)
+			for _, e := range list(cm["Environment"]) {
+				if em, ok := e.(map[string]any); ok {
+					n, _ := em["Name"].(string)
+					names = append(names, n)
+				}
+			}
+		}
+	}
+	for _, n := range names {
+		if LooksLikeSecretName(n) {
+			a.add(id, RuleSecretEnvironment, "environment variable %s looks like a secret; inject it from Secrets Manager at run time", n)
+		}
+	}
+}
+
+func list(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	default:
+		return []any{v}
+	}
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, e := range list(v) {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func num(v any) float64 {
+	switch v := v.(type) {
+	case float64:
+		return v
+	case int:
+		return float64(v)
+	}
+	return -1
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

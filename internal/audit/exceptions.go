@@ -1,0 +1,38 @@
+package audit
+
+// WildcardResourceActions are the only actions an Allow statement may grant on a
+// bare "*" resource, each with the reason. They are the actions whose AWS API
+// has no resource-level permissions (see the Service Authorization Reference),
+// so no narrower resource exists to name.
+var WildcardResourceActions = map[string]string{
+	"xray:PutTraceSegments":          "X-Ray has no resource-level permissions for trace ingestion",
+	"xray:PutTelemetryRecords":       "X-Ray has no resource-level permissions for telemetry ingestion",
+	"ecr:GetAuthorizationToken":      "the ECR registry token is account-wide; the API takes no resource",
+	"ec2:CreateNetworkInterface":     "Lambda creates VPC ENIs before their ids exist; AWSLambdaVPCAccessExecutionRole uses * for the same reason",
+	"ec2:DescribeNetworkInterfaces":  "EC2 Describe* calls have no resource-level permissions",
+	"ec2:DeleteNetworkInterface":     "Lambda deletes the ENIs it created, whose ids are not known at deploy time",
+	"ec2:AssignPrivateIpAddresses":   "Lambda manages addresses on ENIs whose ids are not known at deploy time",
+	"ec2:UnassignPrivateIpAddresses": "Lambda manages addresses on ENIs whose ids are not known at deploy time",
+}
+
+// KMS key policies: "Resource": "*" in a key policy means "this key" (a key
+// policy can name no other resource), so the bare-resource rule does not apply
+// to AWS::KMS::Key. The account-root statement that keeps a key manageable is
+// the only Allow with "kms:*"; it is recognised by its principal.
+const keyPolicyReason = "a key policy's * resource is the key itself"
+
+// confusedDeputyKeys are the condition keys that pin a service principal to the
+// account or resource it acts for (AWS's cross-service confused-deputy
+// guidance). CloudWatch Logs' KMS integration documents the encryption-context
+// key instead of aws:SourceArn.
+var confusedDeputyKeys = []string{
+	"aws:SourceAccount",
+	"aws:SourceArn",
+	"aws:SourceOrgID",
+	"kms:EncryptionContext:aws:logs:arn",
+}
+
+// ServicesWithoutSourceConditions lists service principals that document no
+// support for aws:SourceAccount / aws:SourceArn in a trust or resource policy,
+// with the reason. Empty today: every service Groundwork trusts supports them.
+var ServicesWithoutSourceConditions = map[string]string{}

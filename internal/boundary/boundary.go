@@ -1,0 +1,133 @@
+// Package boundary creates the customer-managed permissions boundary that caps
+// every IAM role in a Groundwork stack.
+//
+// The boundary is a ceiling, not a grant: a role can do only what both its own
+// policies and the boundary allow. Groundwork's boundary allows exactly the
+// actions its workloads use (Actions), in this account and region only, and
+// denies the privilege-escalation paths outright (IAM, Organizations, and
+// tampering with the boundary itself). A test checks that every action any role
+// is granted is inside the ceiling, so a construct that starts to need a new
+// action fails loudly instead of being denied at run time.
+package boundary
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/internal/audit"
+	"github.com/groundwork-cdk/groundwork/internal/iamx"
+	"github.com/groundwork-cdk/groundwork/internal/nag"
+)
+
+// Actions is the set of actions Groundwork workloads may be granted, outside
+// the ones without resource-level permissions (audit.WildcardResourceActions).
+var Actions = []string{
+	// CloudWatch Logs: function and container log streams.
+	"logs:CreateLogStream",
+	"logs:PutLogEvents",
+	// KMS: data keys for encrypted buckets, tables, queues, logs, env vars.
+	"kms:Decrypt",
+	"kms:Encrypt",
+	"kms:GenerateDataKey",
+	"kms:DescribeKey",
+	// S3 objects in Groundwork buckets.
+	"s3:GetObject",
+	"s3:PutObject",
+	"s3:ListBucket",
+	// DynamoDB items.
+	"dynamodb:GetItem",
+	"dynamodb:PutItem",
+	"dynamodb:UpdateItem",
+	"dynamodb:Query",
+	// Secrets and parameters read at cold start / task start.
+	"secretsmanager:GetSecretValue",
+	"ssm:GetParameter",
+	"ssm:GetParameters",
+	// Dead-letter queues and alarm topics.
+	"sqs:SendMessage",
+	"sns:Publish",
+	// Image pulls by the ECS execution role.
+	"ecr:BatchCheckLayerAvailability",
+	"ecr:GetDownloadUrlForLayer",
+	"ecr:BatchGetImage",
+	// Closing the VPC's default security group.
+	"ec2:RevokeSecurityGroupIngress",
+	"ec2:RevokeSecurityGroupEgress",
+}
+
+// Allowed reports every action inside the ceiling, sorted.
+func Allowed() []string {
+	all := append([]string(nil), Actions...)
+	for a := range audit.WildcardResourceActions {
+		all = append(all, a)
+	}
+	sort.Strings(all)
+	return all
+}
+
+// Attach creates the boundary policy in stack and applies it to every role in
+// the stack, including roles that CDK creates on its own.
+func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
+	// One ARN pattern per service: IAM does not accept a wildcard service.
+	var resources []string
+	for _, svc := range services() {
+		resources = append(resources, "arn:"+*stack.Partition()+":"+svc+":"+*stack.Region()+":"+*stack.Account()+":*")
+	}
+	resources = append(resources, "arn:"+*stack.Partition()+":s3:::*")
+	var unscoped []string
+	for a := range audit.WildcardResourceActions {
+		unscoped = append(unscoped, a)
+	}
+	sort.Strings(unscoped)
+	policy := awsiam.NewManagedPolicy(stack, jsii.String("PermissionsBoundary"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Groundwork permissions boundary: the most any role in " + *stack.StackName() + " may do"),
+		Document: iamx.Document(
+			iamx.Statement{
+				Sid:       "AllowWorkloadActionsInThisAccountAndRegion",
+				Actions:   Actions,
+				Resources: resources,
+			},
+			iamx.Statement{
+				Sid:       "AllowActionsWithoutResourceLevelPermissions",
+				Actions:   unscoped,
+				Resources: []string{"*"},
+			},
+			iamx.Statement{
+				Sid:       "DenyPrivilegeEscalation",
+				Deny:      true,
+				Actions:   []string{"iam:*", "organizations:*", "account:*", "sts:AssumeRole"},
+				Resources: []string{"*"},
+			},
+		),
+	})
+	awsiam.PermissionsBoundary_Of(stack).Apply(policy)
+	appliesTo := []string{"Resource::*"}
+	for _, r := range resources {
+		appliesTo = append(appliesTo, "Resource::"+r)
+	}
+	nag.Suppress(policy.Node().DefaultChild(), "AwsSolutions-IAM5",
+		"This is a permissions boundary, a ceiling that grants nothing: it caps the explicit, resource-scoped "+
+			"grants of each role at this account and region. The only bare * resource is for actions that have "+
+			"no resource-level permissions (audit.WildcardResourceActions).",
+		appliesTo...)
+	return policy
+}
+
+// services returns the service prefixes of Actions other than s3, sorted.
+func services() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range Actions {
+		svc, _, _ := strings.Cut(a, ":")
+		if svc != "s3" && !seen[svc] {
+			seen[svc] = true
+			out = append(out, svc)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

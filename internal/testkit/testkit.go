@@ -1,0 +1,460 @@
+// Package testkit is Groundwork's test harness: it synthesizes an App once,
+// reads every stack's template and annotations straight from the cloud
+// assembly (plain Go, no further jsii round trips), gates on cdk-nag findings,
+// compares golden templates, and turns jsii panics from the CDK assertions
+// module into ordinary test failures.
+//
+// jsii runs one single-threaded Node.js process per test binary: synthesize once
+// per package (sync.OnceValues), share the result, and never call jsii from
+// parallel tests.
+package testkit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/internal/validate"
+)
+
+// Main runs the package's tests and closes the jsii kernel; call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// RepoRoot is the directory holding go.mod, found by walking up from the
+// working directory (go test runs in the package directory).
+func RepoRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			panic("testkit: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// CDKContext returns the "context" block of cdk.json: the same feature flags
+// the CLI passes to the app.
+func CDKContext() map[string]any {
+	raw, err := os.ReadFile(filepath.Join(RepoRoot(), "cdk.json"))
+	if err != nil {
+		panic(err)
+	}
+	var cfg struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		panic(fmt.Sprintf("testkit: cdk.json: %v", err))
+	}
+	return cfg.Context
+}
+
+// NewApp returns an App with cdk.json's context plus extra, synthesizing into a
+// fresh temporary directory.
+//
+// One flag differs from cdk.json: annotationsInValidationReport is off, so that
+// an error annotation (a cdk-nag finding) does not abort synthesis with
+// ValidationFailed but reaches the nag gate, which lists every finding with
+// its rule and path. The CLI keeps the flag on, so `cdk synth` still fails.
+func NewApp(extra map[string]any) awscdk.App {
+	ctx := CDKContext()
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	dir, err := os.MkdirTemp("", "groundwork-cdk-out-")
+	if err != nil {
+		panic(err)
+	}
+	return awscdk.NewApp(&awscdk.AppProps{
+		Context:            &ctx,
+		Outdir:             jsii.String(dir),
+		AnalyticsReporting: jsii.Bool(false),
+		StackTraces:        jsii.Bool(false),
+	})
+}
+
+// TestEnv is the account and region construct tests synthesize for.
+var TestEnv = &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")}
+
+// NewStack adds a stack for construct tests with an explicit environment and
+// answered AZ lookup, so synthesis stays offline.
+func NewStack(app awscdk.App, id string) awscdk.Stack {
+	stack := awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{Env: TestEnv})
+	stack.Node().SetContext(jsii.String("availability-zones:account=123456789012:region=eu-west-1"),
+		jsii.Strings("eu-west-1a", "eu-west-1b", "eu-west-1c"))
+	return stack
+}
+
+// Message is one annotation in the cloud assembly.
+type Message struct {
+	Level string // "error", "warning" or "info"
+	Path  string // construct path
+	Text  string
+}
+
+// Rule is the rule id of a cdk-nag message ("AwsSolutions-S1"), or "".
+func (m Message) Rule() string {
+	for _, p := range nag.RulePrefixes {
+		if strings.HasPrefix(m.Text, p) {
+			id, _, _ := strings.Cut(m.Text, ":")
+			return id
+		}
+	}
+	return ""
+}
+
+// Stack is one synthesized stack.
+type Stack struct {
+	Name     string
+	Template map[string]any
+	JSON     []byte
+	Messages []Message
+	// LogicalIDs maps construct paths ("/Stack/Bucket/Resource") to logical ids.
+	LogicalIDs map[string]string
+	tmpl       assertions.Template
+}
+
+// LogicalID returns the logical id of the resource at path, which is relative
+// to the stack ("Invoices/Bucket" or "Invoices/Bucket/Resource"), or fails.
+func (s *Stack) LogicalID(t testing.TB, path string) string {
+	t.Helper()
+	for _, p := range []string{"/" + s.Name + "/" + path, "/" + s.Name + "/" + path + "/Resource"} {
+		if id, ok := s.LogicalIDs[p]; ok {
+			return id
+		}
+	}
+	t.Fatalf("%s: no resource at path %q", s.Name, path)
+	return ""
+}
+
+// Ref is {"Ref": id} for the resource at path.
+func (s *Stack) Ref(t testing.TB, path string) map[string]any {
+	t.Helper()
+	return map[string]any{"Ref": s.LogicalID(t, path)}
+}
+
+// Arn is {"Fn::GetAtt": [id, "Arn"]} for the resource at path.
+func (s *Stack) Arn(t testing.TB, path string) map[string]any {
+	t.Helper()
+	return map[string]any{"Fn::GetAtt": []any{s.LogicalID(t, path), "Arn"}}
+}
+
+// Assembly is a synthesized App.
+type Assembly struct {
+	Dir    string
+	Stacks map[string]*Stack
+}
+
+// Synth synthesizes app once and loads every stack's template and messages.
+// When CDK's policy validation fails (a CloudFormation schema violation, say),
+// the error lists the violations from validation-report.json instead of a
+// jsii trace.
+func Synth(app awscdk.App) (asm *Assembly, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synth failed: %s%s", firstLine(cleanPanic(r)), validationReport(*app.Outdir()))
+		}
+	}()
+	return Load(*app.Synth(nil).Directory())
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// validationReport summarises validation-report.json's violations, if any.
+func validationReport(dir string) string {
+	raw, err := os.ReadFile(filepath.Join(dir, "validation-report.json"))
+	if err != nil {
+		return ""
+	}
+	var report struct {
+		PluginReports []struct {
+			Violations []struct {
+				RuleName            string `json:"ruleName"`
+				Description         string `json:"description"`
+				Severity            string `json:"severity"`
+				ViolatingConstructs []struct {
+					ConstructPath string `json:"constructPath"`
+				} `json:"violatingConstructs"`
+			} `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	if json.Unmarshal(raw, &report) != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range report.PluginReports {
+		for _, v := range p.Violations {
+			if v.Severity == "warning" {
+				continue
+			}
+			for _, c := range v.ViolatingConstructs {
+				fmt.Fprintf(&b, "\n  %s %s: %s", v.RuleName, c.ConstructPath, strings.TrimSpace(v.Description))
+			}
+		}
+	}
+	return b.String()
+}
+
+// Load reads a cloud assembly directory (as written by Synth or cdk synth).
+func Load(dir string) (*Assembly, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type       string `json:"type"`
+			Properties struct {
+				TemplateFile string `json:"templateFile"`
+			} `json:"properties"`
+			Metadata               map[string][]metadataEntry `json:"metadata"`
+			AdditionalMetadataFile string                     `json:"additionalMetadataFile"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	asm := &Assembly{Dir: dir, Stacks: map[string]*Stack{}}
+	for name, art := range manifest.Artifacts {
+		if art.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		s := &Stack{Name: name, LogicalIDs: map[string]string{}}
+		if s.JSON, err = os.ReadFile(filepath.Join(dir, art.Properties.TemplateFile)); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(s.JSON, &s.Template); err != nil {
+			return nil, fmt.Errorf("%s: %w", art.Properties.TemplateFile, err)
+		}
+		meta := art.Metadata
+		if art.AdditionalMetadataFile != "" {
+			extra, err := os.ReadFile(filepath.Join(dir, art.AdditionalMetadataFile))
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(extra, &meta); err != nil {
+				return nil, fmt.Errorf("%s: %w", art.AdditionalMetadataFile, err)
+			}
+		}
+		for path, entries := range meta {
+			for _, e := range entries {
+				if id, ok := e.Data.(string); ok && e.Type == "aws:cdk:logicalId" {
+					s.LogicalIDs[path] = id
+				}
+				level, ok := map[string]string{"aws:cdk:error": "error", "aws:cdk:warning": "warning", "aws:cdk:info": "info"}[e.Type]
+				if !ok {
+					continue
+				}
+				text, _ := e.Data.(string)
+				s.Messages = append(s.Messages, Message{Level: level, Path: path, Text: text})
+			}
+		}
+		sort.Slice(s.Messages, func(i, j int) bool {
+			return s.Messages[i].Path+s.Messages[i].Text < s.Messages[j].Path+s.Messages[j].Text
+		})
+		asm.Stacks[name] = s
+	}
+	return asm, nil
+}
+
+type metadataEntry struct {
+	Type string `json:"type"`
+	Data any    `json:"data"`
+}
+
+// Names returns the stack names, sorted.
+func (a *Assembly) Names() []string {
+	names := make([]string, 0, len(a.Stacks))
+	for n := range a.Stacks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Stack returns the named stack or fails the test.
+func (a *Assembly) Stack(t testing.TB, name string) *Stack {
+	t.Helper()
+	s, ok := a.Stacks[name]
+	if !ok {
+		t.Fatalf("no stack %q in the assembly; have %v", name, a.Names())
+	}
+	return s
+}
+
+// NagFindings returns the unsuppressed cdk-nag errors of s (suppressed findings
+// are not annotated).
+func (s *Stack) NagFindings() []Message {
+	var out []Message
+	for _, m := range s.Messages {
+		if m.Level == "error" && m.Rule() != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Resources returns the logical ids of resources of the given type, sorted.
+func (s *Stack) Resources(typ string) []string {
+	res, _ := s.Template["Resources"].(map[string]any)
+	var ids []string
+	for id, r := range res {
+		if m, _ := r.(map[string]any); m["Type"] == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Resource returns the resource with the given logical id or fails the test.
+func (s *Stack) Resource(t testing.TB, id string) map[string]any {
+	t.Helper()
+	res, _ := s.Template["Resources"].(map[string]any)
+	r, ok := res[id].(map[string]any)
+	if !ok {
+		t.Fatalf("%s: no resource %q", s.Name, id)
+	}
+	return r
+}
+
+// RequireNagClean fails the test with one line per unsuppressed cdk-nag error:
+// rule id, construct path and message.
+func RequireNagClean(t testing.TB, s *Stack) {
+	t.Helper()
+	findings := s.NagFindings()
+	if len(findings) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, f := range findings {
+		text := f.Text
+		if i := strings.Index(text, ". "); i > 0 {
+			text = text[:i+1]
+		}
+		fmt.Fprintf(&b, "\n  %-45s %s\n      %s", f.Rule(), f.Path, text)
+	}
+	t.Errorf("%s: %d unsuppressed cdk-nag error(s):%s", s.Name, len(findings), b.String())
+}
+
+// Assertions returns the CDK assertions Template for s (built once).
+func (s *Stack) Assertions(t testing.TB) assertions.Template {
+	t.Helper()
+	if s.tmpl == nil {
+		Must(t, func() { s.tmpl = assertions.Template_FromJSON(&s.Template, nil) })
+	}
+	return s.tmpl
+}
+
+// HasResourceProperties asserts that a resource of typ matches props
+// (assertions.Template.HasResourceProperties), failing the test instead of
+// panicking.
+func (s *Stack) HasResourceProperties(t testing.TB, typ string, props any) {
+	t.Helper()
+	tmpl := s.Assertions(t)
+	Must(t, func() { tmpl.HasResourceProperties(jsii.String(typ), props) })
+}
+
+// HasResource asserts on a whole resource (DeletionPolicy and friends).
+func (s *Stack) HasResource(t testing.TB, typ string, props any) {
+	t.Helper()
+	tmpl := s.Assertions(t)
+	Must(t, func() { tmpl.HasResource(jsii.String(typ), props) })
+}
+
+// ResourceCountIs asserts the number of resources of typ.
+func (s *Stack) ResourceCountIs(t testing.TB, typ string, n int) {
+	t.Helper()
+	if got := len(s.Resources(typ)); got != n {
+		t.Errorf("%s: %d resource(s) of type %s, want %d", s.Name, got, typ, n)
+	}
+}
+
+// Must runs fn and turns a panic (a jsii error from the assertions module, for
+// instance) into a test error carrying the message without the JavaScript
+// stack.
+func Must(t testing.TB, fn func()) {
+	t.Helper()
+	if msg, ok := catch(fn); ok {
+		t.Error(msg)
+	}
+}
+
+func catch(fn func()) (msg string, panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, panicked = cleanPanic(r), true
+		}
+	}()
+	fn()
+	return "", false
+}
+
+// cleanPanic renders a recovered value without JavaScript stack frames.
+func cleanPanic(r any) string {
+	var text string
+	switch v := r.(type) {
+	case error:
+		text = v.Error()
+	default:
+		text = fmt.Sprint(v)
+	}
+	var keep []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "at ") {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n"))
+}
+
+// ValidationError runs fn, which must panic with a *validate.Error (a
+// construct rejecting its props), and returns the error's message. It fails
+// the test when fn does not panic or panics with something else.
+func ValidationError(t testing.TB, fn func()) string {
+	t.Helper()
+	var got error
+	func() {
+		defer validate.Recover(&got)
+		defer func() {
+			// Re-panic anything that is not a validation error as a test failure.
+			if r := recover(); r != nil {
+				var verr *validate.Error
+				if err, ok := r.(error); ok && errors.As(err, &verr) {
+					panic(r)
+				}
+				t.Fatalf("want a validation error, got panic: %s", cleanPanic(r))
+			}
+		}()
+		fn()
+	}()
+	if got == nil {
+		t.Fatal("want a validation error, got none")
+	}
+	return got.Error()
+}

@@ -1,0 +1,108 @@
+// Package validate turns invalid construct props into one readable error.
+//
+// Every Groundwork construct validates its props in plain Go before it creates a
+// single resource. A problem names the field, the bad value, the rule it breaks
+// (quoting the guidance where there is one) and the fix, so that a user never has
+// to read a jsii stack trace to learn what they did wrong.
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Problem is one broken rule in a props struct.
+type Problem struct {
+	// Field is the Go field path, e.g. "Lifecycle.TransitionToGlacierDays".
+	Field string
+	// Value is the offending value as the user gave it.
+	Value any
+	// Rule says what must hold, and why.
+	Rule string
+	// Fix says what to change.
+	Fix string
+}
+
+// Error renders "Field = value: rule; fix".
+func (p *Problem) Error() string {
+	return fmt.Sprintf("%s = %s: %s; %s", p.Field, show(p.Value), p.Rule, p.Fix)
+}
+
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case nil:
+		return "<nil>"
+	case fmt.Stringer:
+		return v.String()
+	default:
+		return fmt.Sprintf("%v", v)
+	}
+}
+
+// Fail returns a Problem as an error; a shorthand for validate functions.
+func Fail(field string, value any, rule, fix string) error {
+	return &Problem{Field: field, Value: value, Rule: rule, Fix: fix}
+}
+
+// Error is the value a construct panics with when its props are invalid. It
+// carries the construct kind (e.g. "securebucket") and the construct path.
+type Error struct {
+	Construct string
+	Path      string
+	Err       error
+}
+
+func (e *Error) Error() string {
+	var lines []string
+	for _, p := range flatten(e.Err) {
+		lines = append(lines, "  - "+p.Error())
+	}
+	return fmt.Sprintf("%s %q: invalid props:\n%s", e.Construct, e.Path, strings.Join(lines, "\n"))
+}
+
+// Unwrap exposes the joined problems to errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Err }
+
+// flatten undoes errors.Join so that each problem gets its own line.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// Check panics with an *Error when err is not nil. Constructs call it with the
+// result of their props' validate method, before they create any resource, so
+// that nothing half-built reaches the jsii kernel.
+func Check(construct, path string, err error) {
+	if err != nil {
+		panic(&Error{Construct: construct, Path: path, Err: err})
+	}
+}
+
+// Recover turns a validation panic into an ordinary error in *errp and lets any
+// other panic continue. Use it in main (and in tests) as
+//
+//	defer validate.Recover(&err)
+func Recover(errp *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	var verr *Error
+	if err, ok := r.(error); ok && errors.As(err, &verr) {
+		*errp = verr
+		return
+	}
+	panic(r)
+}
