@@ -132,7 +132,9 @@ type Stack struct {
 	Messages []Message
 	// LogicalIDs maps construct paths ("/Stack/Bucket/Resource") to logical ids.
 	LogicalIDs map[string]string
-	tmpl       assertions.Template
+	// TerminationProtection is the stack's setting in the manifest.
+	TerminationProtection bool
+	tmpl                  assertions.Template
 }
 
 // LogicalID returns the logical id of the resource at path, which is relative
@@ -229,7 +231,8 @@ func Load(dir string) (*Assembly, error) {
 		Artifacts map[string]struct {
 			Type       string `json:"type"`
 			Properties struct {
-				TemplateFile string `json:"templateFile"`
+				TemplateFile          string `json:"templateFile"`
+				TerminationProtection bool   `json:"terminationProtection"`
 			} `json:"properties"`
 			Metadata               map[string][]metadataEntry `json:"metadata"`
 			AdditionalMetadataFile string                     `json:"additionalMetadataFile"`
@@ -243,7 +246,7 @@ func Load(dir string) (*Assembly, error) {
 		if art.Type != "aws:cloudformation:stack" {
 			continue
 		}
-		s := &Stack{Name: name, LogicalIDs: map[string]string{}}
+		s := &Stack{Name: name, LogicalIDs: map[string]string{}, TerminationProtection: art.Properties.TerminationProtection}
 		if s.JSON, err = os.ReadFile(filepath.Join(dir, art.Properties.TemplateFile)); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,50 @@
+# Groundwork — every target runs with the pinned Node.js and CDK CLI from
+# node_modules/.bin first on PATH (jsii needs Node >= 22; the machine's may be older).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GO_FILES := $(shell git ls-files '*.go' 2>/dev/null)
+# npm writes node_modules/.package-lock.json on every install: a stamp that is
+# older than package-lock.json means node_modules is stale.
+NODE_STAMP := node_modules/.package-lock.json
+
+.PHONY: all synth test lint bench golden clean
+
+all: test synth
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+bin/groundwork: $(GO_FILES) go.mod go.sum
+	go build -o $@ .
+
+## synth: every environment's templates into cdk.out/, then the cdk-nag summary.
+synth: $(NODE_STAMP) bin/groundwork
+	rm -rf cdk.out
+	cdk synth --quiet --app bin/groundwork
+	go run ./cmd/nagreport cdk.out
+
+## test: gofmt check, go vet, and the whole test suite.
+test: $(NODE_STAMP)
+	@unformatted=$$(gofmt -l $(GO_FILES)); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	go test ./...
+
+## lint: staticcheck, pinned, through the Go module proxy.
+lint:
+	go run $(STATICCHECK) ./...
+
+## golden: regenerate the golden templates after an intended change.
+golden: $(NODE_STAMP)
+	go test ./stacks/... -run Golden -update
+
+## bench: wall time of synth (all environments) and of the test suite, warm caches.
+bench: $(NODE_STAMP) bin/groundwork
+	@scripts/bench.sh
+
+clean:
+	rm -rf cdk.out bin
