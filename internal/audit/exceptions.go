@@ -19,7 +19,6 @@ var WildcardResourceActions = map[string]string{
 // policy can name no other resource), so the bare-resource rule does not apply
 // to AWS::KMS::Key. The account-root statement that keeps a key manageable is
 // the only Allow with "kms:*"; it is recognised by its principal.
-const keyPolicyReason = "a key policy's * resource is the key itself"
 
 // confusedDeputyKeys are the condition keys that pin a service principal to the
 // account or resource it acts for (AWS's cross-service confused-deputy

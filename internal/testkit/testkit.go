@@ -117,7 +117,8 @@ type Message struct {
 func (m Message) Rule() string {
 	for _, p := range nag.RulePrefixes {
 		if strings.HasPrefix(m.Text, p) {
-			id, _, _ := strings.Cut(m.Text, ":")
+			// "AwsSolutions-IAM5[Resource::*]: ..." keeps its finding id.
+			id, _, _ := strings.Cut(m.Text, ": ")
 			return id
 		}
 	}
