@@ -10,7 +10,7 @@ GO_FILES := $(shell git ls-files '*.go' 2>/dev/null)
 # older than package-lock.json means node_modules is stale.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: all synth test lint bench golden clean
+.PHONY: all synth test lint bench golden cost clean
 
 all: test synth
 
@@ -37,6 +37,10 @@ test: $(NODE_STAMP)
 ## lint: staticcheck, pinned, through the Go module proxy.
 lint:
 	go run $(STATICCHECK) ./...
+
+## cost: the fixed monthly cost of every synthesized stack (run make synth first).
+cost:
+	go run ./cmd/cost cdk.out
 
 ## golden: regenerate the golden templates after an intended change.
 golden: $(NODE_STAMP)

@@ -1,0 +1,218 @@
+// Package cost estimates the fixed monthly cost of what a synthesized
+// CloudFormation template declares: the resources billed by the hour or the
+// month whatever the traffic (NAT gateways, interface endpoints, load
+// balancers, Fargate tasks, KMS keys, secrets, alarms, dashboards, public
+// IPv4 addresses). Usage-priced resources (Lambda, API requests, DynamoDB
+// on-demand, S3 storage, logs, data transfer) are listed as "varies with
+// traffic"; a type the table does not know is listed as unpriced, never
+// dropped.
+package cost
+
+import (
+	"fmt"
+	"sort"
+)
+
+// HoursPerMonth is AWS's billing convention (730 h = 8,760 h / 12).
+const HoursPerMonth = 730
+
+// Prices is the price table: USD, on-demand list prices. The NAT gateway and
+// interface-endpoint figures are the guidance's (its Cost Optimization
+// section); the others are AWS's published list prices for the same region.
+var Prices = struct {
+	Region, Source, Date string
+
+	NatGatewayHour, InterfaceEndpointAZHour, PublicIPv4Hour, ALBHour float64
+	FargateVCPUHour, FargateGBHour                                   map[string]float64 // by CPU architecture
+	FargateSpotDiscount                                              float64
+	KMSKeyMonth, SecretMonth, AlarmMonth, DashboardMonth             float64
+}{
+	Region: "us-east-1",
+	Source: "guidance (NAT, interface endpoints); aws.amazon.com/<service>/pricing list prices for the rest",
+	Date:   "2024-06, the date of the list prices used; check the AWS Pricing Calculator before budgeting",
+
+	NatGatewayHour:          0.045,
+	InterfaceEndpointAZHour: 0.01,
+	PublicIPv4Hour:          0.005,
+	ALBHour:                 0.0225,
+	FargateVCPUHour:         map[string]float64{"X86_64": 0.04048, "ARM64": 0.03238},
+	FargateGBHour:           map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
+	FargateSpotDiscount:     0.70,
+	KMSKeyMonth:             1.00,
+	SecretMonth:             0.40,
+	AlarmMonth:              0.10,
+	DashboardMonth:          3.00,
+}
+
+// Line is one priced resource.
+type Line struct {
+	Resource string  `json:"resource"` // logical id
+	Type     string  `json:"type"`
+	What     string  `json:"what"` // how the price was computed
+	Monthly  float64 `json:"monthly"`
+}
+
+// Report is the estimate for one stack.
+type Report struct {
+	Stack string `json:"stack"`
+	// Fixed are the resources with a fixed monthly cost.
+	Fixed []Line `json:"fixed"`
+	// Total is the sum of Fixed.
+	Total float64 `json:"total"`
+	// Varies lists usage-priced resources: "<type> <logical id>".
+	Varies []string `json:"variesWithTraffic"`
+	// Unpriced lists resource types the table does not know.
+	Unpriced []string `json:"unpriced"`
+}
+
+// usage are types whose cost depends only on use.
+var usage = set("AWS::Lambda::Function", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::DynamoDB::Table",
+	"AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::EC2::FlowLog",
+	"AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::Budgets::Budget")
+
+// free are types with no charge of their own.
+var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route",
+	"AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment",
+	"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress",
+	"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy",
+	"AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription", "AWS::KMS::Alias",
+	"AWS::SSM::Parameter", "AWS::Lambda::Permission", "AWS::Lambda::EventInvokeConfig", "AWS::CDK::Metadata",
+	"AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
+	"AWS::ECS::Cluster", "AWS::ECS::TaskDefinition", "AWS::ECS::ClusterCapacityProviderAssociations",
+	"AWS::ElasticLoadBalancingV2::Listener", "AWS::ApplicationAutoScaling::ScalableTarget",
+	"AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::Logs::ResourcePolicy", "AWS::SecretsManager::ResourcePolicy")
+
+// Estimate prices one template.
+func Estimate(stack string, template map[string]any) Report {
+	r := Report{Stack: stack}
+	resources, _ := template["Resources"].(map[string]any)
+	ids := make([]string, 0, len(resources))
+	for id := range resources {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	unpriced := map[string]bool{}
+	p := Prices
+	for _, id := range ids {
+		res, _ := resources[id].(map[string]any)
+		typ, _ := res["Type"].(string)
+		props, _ := res["Properties"].(map[string]any)
+		add := func(what string, monthly float64) {
+			r.Fixed = append(r.Fixed, Line{Resource: id, Type: typ, What: what, Monthly: monthly})
+		}
+		switch {
+		case typ == "AWS::EC2::NatGateway":
+			add(fmt.Sprintf("%d h × $%.3f", HoursPerMonth, p.NatGatewayHour), HoursPerMonth*p.NatGatewayHour)
+		case typ == "AWS::EC2::EIP":
+			add(fmt.Sprintf("public IPv4, %d h × $%.3f", HoursPerMonth, p.PublicIPv4Hour), HoursPerMonth*p.PublicIPv4Hour)
+		case typ == "AWS::EC2::VPCEndpoint":
+			if props["VpcEndpointType"] != "Interface" {
+				continue // gateway endpoints (S3, DynamoDB) are free
+			}
+			azs := len(list(props["SubnetIds"]))
+			add(fmt.Sprintf("%d AZ × %d h × $%.3f", azs, HoursPerMonth, p.InterfaceEndpointAZHour),
+				float64(azs)*HoursPerMonth*p.InterfaceEndpointAZHour)
+		case typ == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+			if props["Type"] == nil || props["Type"] == "application" {
+				add(fmt.Sprintf("ALB, %d h × $%.4f (LCUs vary with traffic)", HoursPerMonth, p.ALBHour), HoursPerMonth*p.ALBHour)
+				if props["Scheme"] != "internal" {
+					n := len(list(props["Subnets"]))
+					add(fmt.Sprintf("ALB public IPv4, %d AZ × %d h × $%.3f", n, HoursPerMonth, p.PublicIPv4Hour),
+						float64(n)*HoursPerMonth*p.PublicIPv4Hour)
+				}
+			} else {
+				unpriced[typ+" ("+fmt.Sprint(props["Type"])+")"] = true
+			}
+		case typ == "AWS::ECS::Service":
+			what, monthly, ok := fargate(props, resources)
+			if ok {
+				add(what, monthly)
+			} else {
+				unpriced[typ+" (task size not in the template)"] = true
+			}
+		case typ == "AWS::KMS::Key":
+			add("customer-managed key", p.KMSKeyMonth)
+		case typ == "AWS::SecretsManager::Secret":
+			add("secret", p.SecretMonth)
+		case typ == "AWS::CloudWatch::Alarm":
+			add("standard-resolution alarm", p.AlarmMonth)
+		case typ == "AWS::CloudWatch::Dashboard":
+			add("dashboard", p.DashboardMonth)
+		case usage[typ]:
+			r.Varies = append(r.Varies, typ+" "+id)
+		case free[typ] || len(typ) > 8 && typ[:8] == "Custom::":
+		default:
+			unpriced[typ] = true
+		}
+	}
+	for _, l := range r.Fixed {
+		r.Total += l.Monthly
+	}
+	for t := range unpriced {
+		r.Unpriced = append(r.Unpriced, t)
+	}
+	sort.Strings(r.Unpriced)
+	return r
+}
+
+// fargate prices a service's desired tasks from its task definition.
+func fargate(props map[string]any, resources map[string]any) (string, float64, bool) {
+	desired := num(props["DesiredCount"])
+	if desired < 0 {
+		desired = 1 // CloudFormation's default
+	}
+	ref, _ := props["TaskDefinition"].(map[string]any)
+	tdID, _ := ref["Ref"].(string)
+	td, _ := resources[tdID].(map[string]any)
+	tdProps, _ := td["Properties"].(map[string]any)
+	cpu, mem := num(tdProps["Cpu"]), num(tdProps["Memory"])
+	if cpu <= 0 || mem <= 0 {
+		return "", 0, false
+	}
+	arch := "X86_64"
+	if rp, ok := tdProps["RuntimePlatform"].(map[string]any); ok && rp["CpuArchitecture"] == "ARM64" {
+		arch = "ARM64"
+	}
+	vcpu, gb := cpu/1024, mem/1024
+	hourly := vcpu*Prices.FargateVCPUHour[arch] + gb*Prices.FargateGBHour[arch]
+	what := fmt.Sprintf("%g task × (%g vCPU + %g GB) %s, %d h", desired, vcpu, gb, arch, HoursPerMonth)
+	for _, s := range list(props["CapacityProviderStrategy"]) {
+		if m, ok := s.(map[string]any); ok && m["CapacityProvider"] == "FARGATE_SPOT" {
+			hourly *= 1 - Prices.FargateSpotDiscount
+			what += fmt.Sprintf(", Spot (~%.0f%% off)", Prices.FargateSpotDiscount*100)
+		}
+	}
+	return what, desired * hourly * HoursPerMonth, true
+}
+
+func list(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
+}
+
+// num reads a number that CloudFormation may hold as a string ("512").
+func num(v any) float64 {
+	switch v := v.(type) {
+	case float64:
+		return v
+	case string:
+		var f float64
+		if _, err := fmt.Sscanf(v, "%g", &f); err == nil {
+			return f
+		}
+	}
+	return -1
+}
+
+func set(items ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, i := range items {
+		m[i] = true
+	}
+	return m
+}
