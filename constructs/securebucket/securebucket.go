@@ -21,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/internal/iamx"
+	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 	"github.com/groundwork-cdk/groundwork/internal/nag"
 	"github.com/groundwork-cdk/groundwork/internal/validate"
 )
@@ -67,7 +68,7 @@ func New(scope constructs.Construct, id string, props *Props) *SecureBucket {
 	case EncryptionKMS:
 		sb.Key = props.EncryptionKey
 		if sb.Key == nil {
-			sb.Key = newKey(this, "Key", "Default encryption of "+*this.Node().Path(), removal)
+			sb.Key = kmskey.New(this, "Key", "Default encryption of "+*this.Node().Path(), removal)
 		}
 		bucketProps.Encryption = awss3.BucketEncryption_KMS
 		bucketProps.EncryptionKey = sb.Key
@@ -176,23 +177,6 @@ func (sb *SecureBucket) statements(verb string, s3Actions, kmsActions []string) 
 		}.Build())
 	}
 	return out
-}
-
-// newKey creates a customer-managed key with rotation on. Its policy is the one
-// statement that keeps it manageable (the account root); workloads get access
-// through IAM policies, which the permissions boundary caps.
-func newKey(scope constructs.Construct, id, description string, removal awscdk.RemovalPolicy) awskms.Key {
-	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
-		Description:       jsii.String(description),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
-		Policy: iamx.Document(iamx.Statement{
-			Sid:        "AllowAccountAdministration",
-			Actions:    []string{"kms:*"},
-			Resources:  []string{"*"},
-			Principals: []awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
-		}),
-	})
 }
 
 // newLogBucket creates the dedicated server-access-log bucket.

@@ -1,0 +1,67 @@
+// Package kmskey creates the customer-managed KMS keys Groundwork encrypts
+// business data with: rotation on, and a key policy whose only "kms:*" is the
+// account-root statement that keeps the key manageable. A service that must
+// use the key itself (CloudWatch Logs, for instance) gets an explicit,
+// Sid-named statement with its actions listed and a confused-deputy condition.
+package kmskey
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/internal/iamx"
+)
+
+// ServiceGrant lets a service principal use the key.
+type ServiceGrant struct {
+	Sid        string
+	Service    string
+	Actions    []string
+	Conditions map[string]map[string]any
+}
+
+// New creates a key with annual rotation, removal policy removal, and a
+// policy made of the account-root administration statement plus grants.
+func New(scope constructs.Construct, id, description string, removal awscdk.RemovalPolicy, grants ...ServiceGrant) awskms.Key {
+	statements := []iamx.Statement{{
+		Sid:        "AllowAccountAdministration",
+		Actions:    []string{"kms:*"},
+		Resources:  []string{"*"},
+		Principals: []awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+	}}
+	for _, g := range grants {
+		statements = append(statements, iamx.Statement{
+			Sid:        g.Sid,
+			Actions:    g.Actions,
+			Resources:  []string{"*"}, // in a key policy, * is this key
+			Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(g.Service), nil)},
+			Conditions: g.Conditions,
+		})
+	}
+	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
+		Description:       jsii.String(description),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+		Policy:            iamx.Document(statements...),
+	})
+}
+
+// CloudWatchLogs lets CloudWatch Logs in this account and region encrypt and
+// decrypt log groups with the key, pinned by the encryption context AWS
+// documents for it (kms:EncryptionContext:aws:logs:arn).
+func CloudWatchLogs(scope constructs.Construct) ServiceGrant {
+	stack := awscdk.Stack_Of(scope)
+	return ServiceGrant{
+		Sid:     "AllowCloudWatchLogs",
+		Service: "logs." + *stack.Region() + ".amazonaws.com",
+		Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+			"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"},
+		Conditions: map[string]map[string]any{
+			"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:" + *stack.Partition() + ":logs:" +
+				*stack.Region() + ":" + *stack.Account() + ":log-group:*"},
+		},
+	}
+}
