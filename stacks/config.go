@@ -44,6 +44,33 @@ type Config struct {
 	TerminationProtection bool
 	// Owner is the Owner tag: the team (an email) that answers for the costs.
 	Owner string
+	// Api configures the orders API (Groundwork-<Env>-Api).
+	Api APIConfig
+	// Service configures the api-service (Groundwork-<Env>-Service).
+	Service ServiceConfig
+}
+
+// APIConfig configures the orders HTTP API and its function.
+type APIConfig struct {
+	// JwtIssuer is the OIDC issuer URL the JWT authorizer trusts.
+	JwtIssuer string
+	// JwtAudience are the accepted "aud" values (app client ids).
+	JwtAudience []string
+	// ThrottleRate and ThrottleBurst are the default-route limits (requests
+	// per second, and burst).
+	ThrottleRate, ThrottleBurst int
+	// ReservedConcurrency caps the function, protecting the table from bursts.
+	ReservedConcurrency int
+}
+
+// ServiceConfig configures the api-service on Fargate.
+type ServiceConfig struct {
+	// Image is the pinned container image (semver tag or digest).
+	Image string
+	// CertificateArn is the ACM certificate of the HTTPS listener.
+	CertificateArn string
+	// DesiredCount is the number of tasks; MaxCount bounds autoscaling.
+	DesiredCount, MaxCount int
 }
 
 // Title is the environment name as used in stack names: "Dev", "Staging", "Prod".
@@ -75,16 +102,39 @@ func Defaults() []Config {
 		all := []string{region + "a", region + "b", region + "c"}
 		return all[:n]
 	}
-	return []Config{
+	api := func(rate, burst, concurrency int) APIConfig {
+		return APIConfig{ThrottleRate: rate, ThrottleBurst: burst, ReservedConcurrency: concurrency}
+	}
+	service := func(desired, max int) ServiceConfig {
+		return ServiceConfig{DesiredCount: desired, MaxCount: max}
+	}
+	configs := []Config{
 		{Name: "dev", Account: "111111111111", Region: region, AvailabilityZones: azs(2),
-			NatGateways: 1, Owner: "platform-team@example.com"},
+			NatGateways: 1, Owner: "platform-team@example.com",
+			Api: api(10, 20, 5), Service: service(1, 2)},
 		{Name: "staging", Account: "222222222222", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 1, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
-			Owner: "platform-team@example.com"},
+			Owner: "platform-team@example.com",
+			Api: api(50, 100, 20), Service: service(2, 4)},
 		{Name: "prod", Account: "333333333333", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 3, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
-			Owner: "platform-team@example.com"},
+			Owner: "platform-team@example.com",
+			Api: api(100, 200, 100), Service: service(2, 6)},
 	}
+	for i := range configs {
+		configs[i].placeholders()
+	}
+	return configs
+}
+
+// placeholders sets the account- and region-specific defaults (issuer,
+// audience, image, certificate) from c.Account and c.Region; FromContext calls
+// it again after an account or region override.
+func (c *Config) placeholders() {
+	c.Api.JwtIssuer = "https://cognito-idp." + c.Region + ".amazonaws.com/" + c.Region + "_groundwork" + c.Name
+	c.Api.JwtAudience = []string{"groundwork-" + c.Name}
+	c.Service.Image = c.Account + ".dkr.ecr." + c.Region + ".amazonaws.com/api:1.2.3"
+	c.Service.CertificateArn = "arn:aws:acm:" + c.Region + ":" + c.Account + ":certificate/00000000-0000-0000-0000-000000000000"
 }
 
 // Context keys that override a default, with <env> the environment name:
@@ -93,6 +143,10 @@ func Defaults() []Config {
 //	groundwork:<env>:region             region; AZs default to <region>a, b, c
 //	groundwork:<env>:availabilityZones  comma-separated AZ names
 //	groundwork:<env>:owner              Owner tag
+//	groundwork:<env>:jwtIssuer          OIDC issuer URL of the API's JWT authorizer
+//	groundwork:<env>:jwtAudience        comma-separated accepted audiences
+//	groundwork:<env>:image              api-service image (semver tag or digest)
+//	groundwork:<env>:certificateArn     ACM certificate of the api-service HTTPS listener
 //	groundwork:environments             comma-separated subset to build, e.g. "dev"
 const contextPrefix = "groundwork:"
 
@@ -109,8 +163,8 @@ func FromContext(node constructs.Node) ([]Config, error) {
 	var only map[string]bool
 	if s := get("environments"); s != "" {
 		only = map[string]bool{}
-		for _, n := range strings.Split(s, ",") {
-			only[strings.TrimSpace(n)] = true
+		for _, n := range splitList(s) {
+			only[n] = true
 		}
 	}
 	var out []Config
@@ -129,14 +183,24 @@ func FromContext(node constructs.Node) ([]Config, error) {
 				c.AvailabilityZones[i] = v + string(rune('a'+i))
 			}
 		}
+		c.placeholders()
 		if v := get(c.Name + ":availabilityZones"); v != "" {
-			c.AvailabilityZones = nil
-			for _, az := range strings.Split(v, ",") {
-				c.AvailabilityZones = append(c.AvailabilityZones, strings.TrimSpace(az))
-			}
+			c.AvailabilityZones = splitList(v)
 		}
 		if v := get(c.Name + ":owner"); v != "" {
 			c.Owner = v
+		}
+		if v := get(c.Name + ":jwtIssuer"); v != "" {
+			c.Api.JwtIssuer = v
+		}
+		if v := get(c.Name + ":jwtAudience"); v != "" {
+			c.Api.JwtAudience = splitList(v)
+		}
+		if v := get(c.Name + ":image"); v != "" {
+			c.Service.Image = v
+		}
+		if v := get(c.Name + ":certificateArn"); v != "" {
+			c.Service.CertificateArn = v
 		}
 		if err := c.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("environment %s: %w", c.Name, err))
@@ -147,6 +211,16 @@ func FromContext(node constructs.Node) ([]Config, error) {
 		errs = append(errs, fmt.Errorf("context %senvironments names %q, which is not one of dev, staging, prod", contextPrefix, n))
 	}
 	return out, errors.Join(errs...)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 var (
@@ -174,6 +248,14 @@ func (c Config) Validate() error {
 	if c.NatGateways < 1 || c.NatGateways > len(c.AvailabilityZones) {
 		errs = append(errs, validate.Fail("NatGateways", c.NatGateways, "between 1 and one per AZ",
 			"use 1 (dev, staging) or one per AZ (prod)"))
+	}
+	if !strings.HasPrefix(c.Api.JwtIssuer, "https://") {
+		errs = append(errs, validate.Fail("Api.JwtIssuer", c.Api.JwtIssuer, "a JWT issuer is an https:// OIDC issuer URL",
+			"pass -c "+contextPrefix+c.Name+":jwtIssuer=https://cognito-idp.<region>.amazonaws.com/<pool-id>"))
+	}
+	if len(c.Api.JwtAudience) == 0 {
+		errs = append(errs, validate.Fail("Api.JwtAudience", c.Api.JwtAudience, "the JWT authorizer needs at least one audience",
+			"pass -c "+contextPrefix+c.Name+":jwtAudience=<app-client-id>"))
 	}
 	if c.Owner == "" {
 		errs = append(errs, validate.Fail("Owner", c.Owner, "every resource carries an Owner tag",

@@ -1,0 +1,86 @@
+package stacks
+
+import (
+	"encoding/json"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/internal/kmskey"
+	"github.com/groundwork-cdk/groundwork/internal/nag"
+)
+
+// OrdersAPI is the HTTP API in front of the orders function.
+type OrdersAPI struct {
+	Api        awsapigatewayv2.HttpApi
+	Stage      awsapigatewayv2.HttpStage
+	AccessLogs awslogs.LogGroup
+}
+
+// accessLogFormat is the JSON access-log line (API Gateway $context variables).
+var accessLogFormat = func() string {
+	b, err := json.Marshal(map[string]string{
+		"requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "requestTime": "$context.requestTime",
+		"httpMethod": "$context.httpMethod", "routeKey": "$context.routeKey", "status": "$context.status",
+		"protocol": "$context.protocol", "responseLength": "$context.responseLength",
+		"integrationLatency": "$context.integrationLatency", "integrationError": "$context.integrationErrorMessage",
+		"authorizerError": "$context.authorizer.error",
+	})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
+
+// newOrdersAPI creates the guidance's default API type, an HTTP API:
+// POST /orders and GET /orders/{id} to fn, every route behind the JWT
+// authorizer of cfg, default-route throttling, and JSON access logs to a
+// KMS-encrypted log group.
+func newOrdersAPI(scope constructs.Construct, cfg Config, fn awslambda.IFunction) *OrdersAPI {
+	api := awsapigatewayv2.NewHttpApi(scope, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		ApiName:            jsii.String("groundwork-" + cfg.Name + "-orders"),
+		Description:        jsii.String("Groundwork " + cfg.Name + " orders API"),
+		CreateDefaultStage: jsii.Bool(false),
+	})
+	auth := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), jsii.String(cfg.Api.JwtIssuer),
+		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(cfg.Api.JwtAudience...)})
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Orders"), fn, nil)
+	for _, r := range []struct {
+		path   string
+		method awsapigatewayv2.HttpMethod
+	}{{"/orders", awsapigatewayv2.HttpMethod_POST}, {"/orders/{id}", awsapigatewayv2.HttpMethod_GET}} {
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path: jsii.String(r.path), Methods: &[]awsapigatewayv2.HttpMethod{r.method},
+			Integration: integration, Authorizer: auth,
+		})
+	}
+
+	key := kmskey.New(scope, "ApiAccessLogsKey", "Encryption of the orders API access logs", cfg.RemovalPolicy(),
+		kmskey.CloudWatchLogs(scope))
+	logs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_YEAR,
+		EncryptionKey: key,
+		RemovalPolicy: cfg.RemovalPolicy(),
+	})
+	stage := api.AddStage(jsii.String("Default"), &awsapigatewayv2.HttpStageOptions{
+		StageName:  jsii.String("$default"),
+		AutoDeploy: jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			RateLimit:  jsii.Number(float64(cfg.Api.ThrottleRate)),
+			BurstLimit: jsii.Number(float64(cfg.Api.ThrottleBurst)),
+		},
+	})
+	cfnStage := stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	cfnStage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: logs.LogGroupArn(),
+		Format:         jsii.String(accessLogFormat),
+	})
+	nag.Suppress(cfnStage, "Serverless-APIGWXrayEnabled",
+		"HTTP APIs (API Gateway v2) do not support X-Ray tracing; the Lambda function behind the API traces every request actively.")
+	return &OrdersAPI{Api: api, Stage: stage, AccessLogs: logs}
+}

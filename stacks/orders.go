@@ -1,0 +1,53 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/internal/iamx"
+	"github.com/groundwork-cdk/groundwork/internal/kmskey"
+	"github.com/groundwork-cdk/groundwork/internal/nag"
+)
+
+// OrdersTable is the orders DynamoDB table and its key.
+type OrdersTable struct {
+	Table awsdynamodb.Table
+	Key   awskms.Key
+}
+
+// newOrdersTable creates the orders table: on-demand billing (the guidance's
+// choice for unpredictable traffic), point-in-time recovery, SSE with a
+// customer-managed key, retained and deletion-protected outside dev.
+func newOrdersTable(scope constructs.Construct, cfg Config) *OrdersTable {
+	key := kmskey.New(scope, "OrdersKey", "Encryption of the orders table", cfg.RemovalPolicy())
+	table := awsdynamodb.NewTable(scope, jsii.String("Orders"), &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		Encryption:         awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
+		EncryptionKey:      key,
+		RemovalPolicy:      cfg.RemovalPolicy(),
+		DeletionProtection: jsii.Bool(cfg.TerminationProtection),
+	})
+	// On-demand tables scale without provisioned capacity, so the rule that
+	// asks for auto scaling of provisioned capacity does not apply.
+	nag.SuppressDefault(table, "NIST.800.53.R5-DynamoDBAutoscalingEnabled",
+		"The table uses on-demand (PAY_PER_REQUEST) billing, which scales with traffic; there is no provisioned capacity to auto-scale.")
+	return &OrdersTable{Table: table, Key: key}
+}
+
+// statements are exactly the actions the processorder handler uses: PutItem
+// (POST /orders) and GetItem (GET /orders/{id}), plus the key operations
+// DynamoDB performs with the caller's permissions on a CMK-encrypted table.
+func (o *OrdersTable) statements() []iamx.Statement {
+	return []iamx.Statement{
+		{Sid: "ReadWriteOrders", Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem"},
+			Resources: []string{*o.Table.TableArn()}},
+		{Sid: "UseOrdersKey", Actions: []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"},
+			Resources: []string{*o.Key.KeyArn()}},
+	}
+}
