@@ -19,6 +19,7 @@ type Options struct {
 type Platform struct {
 	Config  Config
 	Storage *StorageStack
+	Network *NetworkStack
 }
 
 // Build adds every environment's stacks to app, tags them, applies the
@@ -31,6 +32,7 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 		out = append(out, &Platform{
 			Config:  cfg,
 			Storage: NewStorageStack(app, cfg),
+			Network: NewNetworkStack(app, cfg),
 		})
 	}
 	return out

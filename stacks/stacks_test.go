@@ -32,7 +32,7 @@ func assembly(t *testing.T) *testkit.Assembly {
 }
 
 // parts are the stacks every environment has.
-var parts = []string{"Storage"}
+var parts = []string{"Storage", "Network"}
 
 // forEachStack runs fn for every stack of every environment.
 func forEachStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *testkit.Stack)) {
@@ -145,18 +145,28 @@ func TestEnvironmentSettings(t *testing.T) {
 		if cfg.RetainData {
 			want = "Retain"
 		}
-		for _, id := range s.Resources("AWS::S3::Bucket") {
-			if got := s.Resource(t, id)["DeletionPolicy"]; got != want {
-				t.Errorf("%s: DeletionPolicy %v, want %s", id, got, want)
+		for _, typ := range []string{"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table"} {
+			for _, id := range s.Resources(typ) {
+				if got := s.Resource(t, id)["DeletionPolicy"]; got != want {
+					t.Errorf("%s: DeletionPolicy %v, want %s", id, got, want)
+				}
 			}
 		}
-		s.HasResourceProperties(t, "AWS::S3::Bucket", map[string]any{
-			"Tags": []any{
-				map[string]any{"Key": "Environment", "Value": cfg.Name},
-				map[string]any{"Key": "Owner", "Value": cfg.Owner},
-				map[string]any{"Key": "Project", "Value": stacks.Project},
-			},
-		})
+		tagged := 0
+		for _, id := range s.Resources("") {
+			props, _ := s.Resource(t, id)["Properties"].(map[string]any)
+			tags := tagValues(props["Tags"])
+			if tags == nil {
+				continue
+			}
+			tagged++
+			if tags["Environment"] != cfg.Name || tags["Owner"] != cfg.Owner || tags["Project"] != stacks.Project {
+				t.Errorf("%s: tags %v, want Environment=%s Owner=%s Project=%s", id, tags, cfg.Name, cfg.Owner, stacks.Project)
+			}
+		}
+		if tagged == 0 {
+			t.Error("no tagged resource")
+		}
 		s.HasResourceProperties(t, "AWS::IAM::ManagedPolicy", map[string]any{
 			"Description": "Groundwork permissions boundary: the most any role in " + s.Name + " may do",
 		})
@@ -180,6 +190,56 @@ func TestStorageStack(t *testing.T) {
 				{"/groundwork/" + cfg.Name + "/storage/invoices/key-arn", "Invoices/Key"},
 			} {
 				s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{"Name": p.name, "Type": "String"})
+			}
+		})
+	}
+}
+
+// tagValues reads CloudFormation tags in list or map form; nil if absent.
+func tagValues(v any) map[string]string {
+	out := map[string]string{}
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			m, _ := e.(map[string]any)
+			out[fmt.Sprint(m["Key"])] = fmt.Sprint(m["Value"])
+		}
+	case map[string]any:
+		for k, v := range t {
+			out[k] = fmt.Sprint(v)
+		}
+	default:
+		return nil
+	}
+	return out
+}
+
+func TestNetworkStack(t *testing.T) {
+	asm := assembly(t)
+	for _, cfg := range stacks.Defaults() {
+		s := asm.Stack(t, cfg.StackName("Network"))
+		t.Run(s.Name, func(t *testing.T) {
+			azs := len(cfg.AvailabilityZones)
+			s.ResourceCountIs(t, "AWS::EC2::Subnet", 3*azs)
+			s.ResourceCountIs(t, "AWS::EC2::NatGateway", cfg.NatGateways)
+			interfaces := 0
+			for _, id := range s.Resources("AWS::EC2::VPCEndpoint") {
+				props, _ := s.Resource(t, id)["Properties"].(map[string]any)
+				if props["VpcEndpointType"] == "Interface" {
+					interfaces++
+				}
+			}
+			want := 0
+			if cfg.InterfaceEndpoints {
+				want = 5 // ecr.api, ecr.dkr, secretsmanager, logs, sts
+			}
+			if interfaces != want {
+				t.Errorf("%d interface endpoints, want %d", interfaces, want)
+			}
+			s.HasResourceProperties(t, "AWS::EC2::VPC", map[string]any{"CidrBlock": "10.0.0.0/16"})
+			for _, name := range []string{"vpc-id", "public-subnet-ids", "private-subnet-ids", "isolated-subnet-ids"} {
+				s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{
+					"Name": "/groundwork/" + cfg.Name + "/network/" + name, "Type": "String"})
 			}
 		})
 	}

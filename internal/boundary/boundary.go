@@ -29,6 +29,7 @@ var Actions = []string{
 	// CloudWatch Logs: function and container log streams.
 	"logs:CreateLogStream",
 	"logs:PutLogEvents",
+	"logs:DescribeLogStreams", // VPC flow logs check their stream exists
 	// KMS: data keys for encrypted buckets, tables, queues, logs, env vars.
 	"kms:Decrypt",
 	"kms:Encrypt",

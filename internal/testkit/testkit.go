@@ -322,12 +322,13 @@ func (s *Stack) NagFindings() []Message {
 	return out
 }
 
-// Resources returns the logical ids of resources of the given type, sorted.
+// Resources returns the logical ids of resources of the given type (all
+// resources when typ is ""), sorted.
 func (s *Stack) Resources(typ string) []string {
 	res, _ := s.Template["Resources"].(map[string]any)
 	var ids []string
 	for id, r := range res {
-		if m, _ := r.(map[string]any); m["Type"] == typ {
+		if m, _ := r.(map[string]any); typ == "" || m["Type"] == typ {
 			ids = append(ids, id)
 		}
 	}

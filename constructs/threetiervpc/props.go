@@ -1,0 +1,317 @@
+package threetiervpc
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/groundwork-cdk/groundwork/internal/validate"
+)
+
+// Props configures a ThreeTierVpc. AvailabilityZones is required; every other
+// zero-valued field means the default documented on it.
+type Props struct {
+	// Cidr is the VPC's IPv4 block. The guidance plans a /16 VPC with /20
+	// subnets, leaving room for expansion; CIDRs from /16 to /24 are accepted
+	// as long as every subnet fits.
+	//
+	// Default: "10.0.0.0/16".
+	Cidr string
+
+	// AvailabilityZones are the AZs the VPC spans, e.g. "eu-west-1a",
+	// "eu-west-1b", "eu-west-1c". They are passed to the VPC as given, so no
+	// AZ lookup happens, but they must be among the stack's availability
+	// zones (answer the stack's availability-zones context, as Groundwork's
+	// stacks do). At least 2, no duplicates; the guidance prefers 3 for
+	// production.
+	//
+	// Default: none; required.
+	AvailabilityZones []string
+
+	// PublicMask is the prefix length of each public subnet (ALB, NAT
+	// gateways), one per AZ. 16 < mask <= 28.
+	//
+	// Default: 20 (DefaultSubnetMask).
+	PublicMask int
+
+	// PrivateMask is the prefix length of each private subnet with egress
+	// through NAT (compute), one per AZ. 16 < mask <= 28.
+	//
+	// Default: 20 (DefaultSubnetMask).
+	PrivateMask int
+
+	// IsolatedMask is the prefix length of each isolated subnet (databases;
+	// no route to the internet), one per AZ. 16 < mask <= 28.
+	//
+	// Default: 20 (DefaultSubnetMask).
+	IsolatedMask int
+
+	// NatGateways is the number of NAT gateways, placed in the first public
+	// subnets: 1 (cheaper; acceptable for dev and staging per the guidance)
+	// up to one per AZ (HA). Fewer than one per AZ adds a warning.
+	//
+	// Default: one per AZ.
+	NatGateways int
+
+	// InterfaceEndpoints lists the interface endpoints to create, by service
+	// short name: "ecr.api", "ecr.dkr", "secretsmanager", "logs", "sts" (see
+	// AllInterfaceEndpoints). Each gets private DNS and one network interface
+	// per AZ in the private subnets, behind EndpointSecurityGroup (TCP 443
+	// from the VPC CIDR only). They cost per hour and per AZ; the guidance
+	// asks to weigh that against NAT traffic. The S3 and DynamoDB gateway
+	// endpoints (free) are always created.
+	//
+	// Default: none.
+	InterfaceEndpoints []string
+
+	// LogRetention is how long the flow-log group (and the log group of the
+	// Lambda function that closes the default security group) keep events.
+	// Must be finite. Shorter than a year adds a warning.
+	//
+	// Default: awslogs.RetentionDays_ONE_YEAR.
+	LogRetention awslogs.RetentionDays
+
+	// RemovalPolicy applies to the KMS key and the log groups, on delete and
+	// on replacement.
+	//
+	// Default: awscdk.RemovalPolicy_RETAIN. Use RemovalPolicy_DESTROY only in
+	// dev stacks.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Defaults.
+const (
+	// DefaultCidr is the VPC's IPv4 block when Props.Cidr is empty.
+	DefaultCidr = "10.0.0.0/16"
+	// DefaultSubnetMask is the prefix length of every subnet when its mask is 0.
+	DefaultSubnetMask = 20
+	// DefaultLogRetention is the retention of the construct's log groups.
+	DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
+)
+
+// Interface endpoint service short names accepted in Props.InterfaceEndpoints.
+const (
+	EndpointECRAPI         = "ecr.api"
+	EndpointECRDocker      = "ecr.dkr"
+	EndpointSecretsManager = "secretsmanager"
+	EndpointLogs           = "logs"
+	EndpointSTS            = "sts"
+)
+
+// AllInterfaceEndpoints returns every interface endpoint the guidance lists:
+// ECR (API and Docker), Secrets Manager, CloudWatch Logs and STS.
+func AllInterfaceEndpoints() []string {
+	return []string{EndpointECRAPI, EndpointECRDocker, EndpointSecretsManager, EndpointLogs, EndpointSTS}
+}
+
+// retentionDays maps each finite awslogs.RetentionDays to its length in days.
+var retentionDays = map[awslogs.RetentionDays]int{
+	awslogs.RetentionDays_ONE_DAY: 1, awslogs.RetentionDays_THREE_DAYS: 3, awslogs.RetentionDays_FIVE_DAYS: 5,
+	awslogs.RetentionDays_ONE_WEEK: 7, awslogs.RetentionDays_TWO_WEEKS: 14, awslogs.RetentionDays_ONE_MONTH: 30,
+	awslogs.RetentionDays_TWO_MONTHS: 60, awslogs.RetentionDays_THREE_MONTHS: 90, awslogs.RetentionDays_FOUR_MONTHS: 120,
+	awslogs.RetentionDays_FIVE_MONTHS: 150, awslogs.RetentionDays_SIX_MONTHS: 180, awslogs.RetentionDays_ONE_YEAR: 365,
+	awslogs.RetentionDays_THIRTEEN_MONTHS: 400, awslogs.RetentionDays_EIGHTEEN_MONTHS: 545,
+	awslogs.RetentionDays_TWO_YEARS: 731, awslogs.RetentionDays_THREE_YEARS: 1096, awslogs.RetentionDays_FIVE_YEARS: 1827,
+	awslogs.RetentionDays_SIX_YEARS: 2192, awslogs.RetentionDays_SEVEN_YEARS: 2557, awslogs.RetentionDays_EIGHT_YEARS: 2922,
+	awslogs.RetentionDays_NINE_YEARS: 3288, awslogs.RetentionDays_TEN_YEARS: 3653,
+}
+
+// settings are the props with every default applied and the CIDR parsed.
+type settings struct {
+	cidr               netip.Prefix
+	azs                []string
+	masks              [3]int // public, private, isolated
+	natGateways        int
+	interfaceEndpoints []string
+	retention          awslogs.RetentionDays
+	removal            awscdk.RemovalPolicy
+}
+
+// withDefaults returns p's settings; call it only after validate succeeded.
+func (p *Props) withDefaults() settings {
+	s := settings{
+		azs:                p.AvailabilityZones,
+		masks:              p.masks(),
+		natGateways:        p.NatGateways,
+		interfaceEndpoints: p.InterfaceEndpoints,
+		retention:          p.LogRetention,
+		removal:            p.RemovalPolicy,
+	}
+	s.cidr, _ = netip.ParsePrefix(p.cidr())
+	if s.natGateways == 0 {
+		s.natGateways = len(p.AvailabilityZones)
+	}
+	if s.retention == "" {
+		s.retention = DefaultLogRetention
+	}
+	if s.removal == "" {
+		s.removal = awscdk.RemovalPolicy_RETAIN
+	}
+	return s
+}
+
+func (p *Props) cidr() string {
+	if p.Cidr == "" {
+		return DefaultCidr
+	}
+	return p.Cidr
+}
+
+func (p *Props) masks() [3]int {
+	out := [3]int{p.PublicMask, p.PrivateMask, p.IsolatedMask}
+	for i := range out {
+		if out[i] == 0 {
+			out[i] = DefaultSubnetMask
+		}
+	}
+	return out
+}
+
+// maskFields names the mask props in the order of masks().
+var maskFields = [3]string{"PublicMask", "PrivateMask", "IsolatedMask"}
+
+// validate checks p before any resource exists. region is the stack's region,
+// or "" when it is a token (an environment-agnostic stack).
+func (p *Props) validate(region string) error {
+	var errs []error
+	errs = append(errs, p.validateAZs(region)...)
+
+	prefix, cidrErr := parseCidr(p.cidr())
+	if cidrErr != nil {
+		errs = append(errs, cidrErr)
+	}
+	masksOK := true
+	for i, m := range [3]int{p.PublicMask, p.PrivateMask, p.IsolatedMask} {
+		if m != 0 && (m <= 16 || m > 28) {
+			masksOK = false
+			errs = append(errs, validate.Fail(maskFields[i], m,
+				"a subnet's prefix length must be longer than /16 and at most /28 (AWS's smallest subnet); the guidance plans /20 subnets",
+				fmt.Sprintf("use a value from 17 to 28, or 0 for the default /%d", DefaultSubnetMask)))
+		}
+	}
+	if cidrErr == nil && masksOK && len(p.AvailabilityZones) > 0 {
+		if err := checkFit(prefix, p.masks(), len(p.AvailabilityZones)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	if n := p.NatGateways; n < 0 || n > len(p.AvailabilityZones) {
+		errs = append(errs, validate.Fail("NatGateways", n,
+			fmt.Sprintf("a VPC over %d AZs takes 1 to %d NAT gateways (at most one per AZ, each in its AZ's public subnet)", len(p.AvailabilityZones), len(p.AvailabilityZones)),
+			fmt.Sprintf("use 1 for dev/staging, %d (one per AZ) for HA, or 0 for the default (one per AZ)", len(p.AvailabilityZones))))
+	}
+
+	allowed := AllInterfaceEndpoints()
+	seen := map[string]bool{}
+	for _, e := range p.InterfaceEndpoints {
+		switch {
+		case !slices.Contains(allowed, e):
+			errs = append(errs, validate.Fail("InterfaceEndpoints", e,
+				"unknown interface endpoint service; the guidance's interface endpoints are "+strings.Join(allowed, ", "),
+				"use one of "+strings.Join(allowed, ", ")+" (or AllInterfaceEndpoints()), or add other endpoints through the Vpc field"))
+		case seen[e]:
+			errs = append(errs, validate.Fail("InterfaceEndpoints", e,
+				"each interface endpoint can be created once per VPC (a second one would clash on its private DNS name)",
+				"list each service once"))
+		}
+		seen[e] = true
+	}
+
+	if r := p.LogRetention; r != "" {
+		if _, ok := retentionDays[r]; !ok {
+			errs = append(errs, validate.Fail("LogRetention", string(r),
+				"flow logs need a finite retention (NIST 800-53 AU-11 via cdk-nag CloudWatchLogGroupRetentionPeriod; logs kept forever cost without bound)",
+				"use a finite awslogs.RetentionDays such as RetentionDays_ONE_YEAR (the default) or RetentionDays_TEN_YEARS"))
+		}
+	}
+	switch p.RemovalPolicy {
+	case "", awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
+	default:
+		errs = append(errs, validate.Fail("RemovalPolicy", string(p.RemovalPolicy),
+			"the KMS key and log groups can be retained or destroyed, not snapshotted",
+			"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY"))
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Props) validateAZs(region string) []error {
+	var errs []error
+	azs := p.AvailabilityZones
+	if len(azs) < 2 {
+		errs = append(errs, validate.Fail("AvailabilityZones", fmt.Sprintf("%q", azs),
+			"the guidance asks for at least 2 AZs (3 preferred for production)",
+			`list 2 or 3 AZs of the stack's region, e.g. []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}`))
+	}
+	seen := map[string]bool{}
+	for _, az := range azs {
+		switch {
+		case strings.TrimSpace(az) == "":
+			errs = append(errs, validate.Fail("AvailabilityZones", az, "an AZ name cannot be empty", "remove the empty entry"))
+		case seen[az]:
+			errs = append(errs, validate.Fail("AvailabilityZones", az,
+				"each AZ may appear once: a duplicate puts two subnets of a tier in one AZ and gives no extra resilience",
+				"list distinct AZs"))
+		case region != "" && !strings.HasPrefix(az, region):
+			errs = append(errs, validate.Fail("AvailabilityZones", az,
+				fmt.Sprintf("the AZ is not in the stack's region %s", region),
+				fmt.Sprintf("use AZs of %s, such as %sa", region, region)))
+		}
+		seen[az] = true
+	}
+	return errs
+}
+
+// parseCidr accepts a canonical IPv4 block from /16 to /24.
+func parseCidr(s string) (netip.Prefix, error) {
+	prefix, err := netip.ParsePrefix(s)
+	switch {
+	case err != nil || !prefix.Addr().Is4():
+		return prefix, validate.Fail("Cidr", s, "not an IPv4 CIDR block",
+			`write it as address/prefix, e.g. "10.0.0.0/16" (the default)`)
+	case prefix.Masked() != prefix:
+		return prefix, validate.Fail("Cidr", s, "the address has bits set beyond the prefix length, so it is not the block's network address",
+			fmt.Sprintf("use %q", prefix.Masked().String()))
+	case prefix.Bits() < 16 || prefix.Bits() > 24:
+		return prefix, validate.Fail("Cidr", s,
+			"a VPC block is /16 (AWS's largest, and the guidance's plan) to /24 here (smaller blocks cannot hold three tiers per AZ)",
+			`use a /16 such as "10.0.0.0/16" (the default)`)
+	}
+	return prefix, nil
+}
+
+// checkFit allocates the subnets the way aws-ec2's NetworkBuilder does (tier
+// by tier, AZ by AZ, each block aligned to its size) and reports the first
+// one that would fall outside the VPC block.
+func checkFit(vpc netip.Prefix, masks [3]int, azs int) error {
+	start := uint64(ipv4(vpc.Addr()))
+	end := start + 1<<(32-vpc.Bits())
+	next := start
+	var need uint64
+	for _, m := range masks {
+		need += uint64(azs) << (32 - m)
+	}
+	for tier, m := range masks {
+		size := uint64(1) << (32 - m)
+		for range azs {
+			next = (next + size - 1) / size * size
+			next += size
+			if next > end {
+				return validate.Fail(maskFields[tier], m,
+					fmt.Sprintf("%d AZs x 3 tiers of subnets (/%d public, /%d private, /%d isolated) need %d addresses, allocated tier by tier with each subnet aligned to its size, but the VPC block %s has %d",
+						azs, masks[0], masks[1], masks[2], need, vpc, end-start),
+					"use longer masks (smaller subnets), fewer AZs, or a larger Cidr such as a /16")
+			}
+		}
+	}
+	return nil
+}
+
+func ipv4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}

@@ -1,0 +1,170 @@
+// Package threetiervpc provides ThreeTierVpc, a VPC laid out the way the
+// guidance's Networking section asks: a /16 over an explicit list of AZs, three
+// subnet tiers per AZ (public for ALBs and NAT gateways, private with egress
+// for compute, isolated for databases) of /20 each, one NAT gateway per AZ
+// (or one, for dev and staging), S3 and DynamoDB gateway endpoints on every
+// private and isolated route table, optional interface endpoints (ECR, Secrets
+// Manager, CloudWatch Logs, STS), flow logs of all traffic to a KMS-encrypted
+// log group, no public IPs assigned on launch, and the default security group
+// closed.
+//
+// It also gives "one security group per role, rules by security-group id":
+// NewSecurityGroup, AllowFrom and AllowInternet, which admits 0.0.0.0/0 only
+// to an ALB's group on 80 or 443.
+//
+// The construct owns its cdk-nag suppressions; each is scoped to one resource
+// and one rule and says why.
+package threetiervpc
+
+import (
+	"errors"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/internal/validate"
+)
+
+// ThreeTierVpc is a three-tier VPC. Its fields are the escape hatch to the
+// resources it owns.
+type ThreeTierVpc struct {
+	constructs.Construct
+
+	// Vpc is the VPC.
+	Vpc awsec2.Vpc
+	// PublicSubnets are the public subnets (ALB, NAT gateways), one per AZ in
+	// the order of Props.AvailabilityZones.
+	PublicSubnets []awsec2.ISubnet
+	// PrivateSubnets are the private subnets with egress through NAT
+	// (compute), one per AZ.
+	PrivateSubnets []awsec2.ISubnet
+	// IsolatedSubnets are the isolated subnets (databases), one per AZ.
+	IsolatedSubnets []awsec2.ISubnet
+
+	// S3Endpoint and DynamoDBEndpoint are the gateway endpoints on the
+	// private and isolated route tables.
+	S3Endpoint, DynamoDBEndpoint awsec2.GatewayVpcEndpoint
+	// InterfaceEndpoints holds the interface endpoints by service short name
+	// ("ecr.api", ...); empty when Props.InterfaceEndpoints is.
+	InterfaceEndpoints map[string]awsec2.InterfaceVpcEndpoint
+	// EndpointSecurityGroup guards the interface endpoints (TCP 443 from the
+	// VPC CIDR, no egress); nil without interface endpoints.
+	EndpointSecurityGroup awsec2.SecurityGroup
+
+	// Key encrypts the construct's log groups (rotation on).
+	Key awskms.Key
+	// FlowLog records all traffic of the VPC.
+	FlowLog awsec2.FlowLog
+	// FlowLogGroup receives the flow logs.
+	FlowLogGroup awslogs.LogGroup
+	// FlowLogRole is the role VPC Flow Logs assumes to write to FlowLogGroup.
+	FlowLogRole awsiam.Role
+
+	// DefaultSecurityGroupCloser is the role of the Lambda function that
+	// revokes the default security group's rules; DefaultSecurityGroupLogs
+	// is that function's log group.
+	DefaultSecurityGroupCloser awsiam.Role
+	DefaultSecurityGroupLogs   awslogs.LogGroup
+
+	cidr  string
+	roles map[string]Role // security-group path -> role, from NewSecurityGroup
+}
+
+// Subnet group names, which also name the subnets' construct ids
+// ("PublicSubnet1", ...) and their aws-cdk:subnet-name tags.
+const (
+	publicName   = "Public"
+	privateName  = "Private"
+	isolatedName = "Isolated"
+)
+
+// New creates a ThreeTierVpc. It panics with a *validate.Error, naming the
+// construct path, the field, the value, the rule and the fix, when props are
+// invalid. Props.AvailabilityZones is required, so props cannot be nil.
+func New(scope constructs.Construct, id string, props *Props) *ThreeTierVpc {
+	if props == nil {
+		props = &Props{}
+	}
+	stack := awscdk.Stack_Of(scope)
+	region := *stack.Region()
+	if *awscdk.Token_IsUnresolved(&region) {
+		region = ""
+	}
+	validate.Check("threetiervpc", childPath(scope, id), errors.Join(props.validate(region), checkSingletonFree(stack)))
+	s := props.withDefaults()
+
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	v := &ThreeTierVpc{Construct: this, cidr: s.cidr.String(), roles: map[string]Role{}}
+
+	v.Vpc = awsec2.NewVpc(this, jsii.String("Vpc"), &awsec2.VpcProps{
+		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(s.cidr.String())),
+		AvailabilityZones: jsii.Strings(s.azs...),
+		NatGateways:       jsii.Number(float64(s.natGateways)),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
+			{Name: jsii.String(publicName), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(float64(s.masks[0])),
+				// Nothing gets a public IP by accident: ALBs and NAT gateways
+				// bring their own addresses.
+				MapPublicIpOnLaunch: jsii.Bool(false)},
+			{Name: jsii.String(privateName), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(float64(s.masks[1]))},
+			{Name: jsii.String(isolatedName), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(s.masks[2]))},
+		},
+		// CDK's own closer is a Lambda with a Sid-less, unconditioned trust
+		// policy; closeDefaultSecurityGroup does the same with our own role.
+		RestrictDefaultSecurityGroup: jsii.Bool(false),
+		EnableDnsHostnames:           jsii.Bool(true), // required by private DNS of interface endpoints
+		EnableDnsSupport:             jsii.Bool(true),
+	})
+	v.PublicSubnets = *v.Vpc.PublicSubnets()
+	v.PrivateSubnets = *v.Vpc.PrivateSubnets()
+	v.IsolatedSubnets = *v.Vpc.IsolatedSubnets()
+
+	if s.natGateways < len(s.azs) {
+		awscdk.Annotations_Of(this).AddWarningV2(jsii.String("groundwork:threetiervpc:nat"),
+			jsii.String("fewer NAT gateways than AZs: if the AZ of a NAT gateway fails, private subnets of other AZs that route through it lose egress. "+
+				"The guidance accepts a single NAT gateway for dev/staging; use one per AZ in production"), nil)
+	}
+	for _, subnet := range v.PublicSubnets {
+		// The public tier exists to route the ALB and the NAT gateways to the
+		// internet gateway; private and isolated tiers have no such route.
+		nag.Suppress(subnet.Node().FindChild(jsii.String("DefaultRoute")), "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+			"This is the default route of a public subnet, which holds only the internet-facing ALB and the NAT gateways; "+
+				"they need a route to the internet gateway. Private subnets route through NAT and isolated subnets have no default route.")
+	}
+
+	v.Key = newKey(this, s.removal)
+	v.addFlowLog(s)
+	v.closeDefaultSecurityGroup(s)
+	v.addGatewayEndpoints()
+	v.addInterfaceEndpoints(s)
+	return v
+}
+
+// PublicSubnetSelection selects the public subnets (for an internet-facing ALB).
+func (v *ThreeTierVpc) PublicSubnetSelection() *awsec2.SubnetSelection {
+	return &awsec2.SubnetSelection{SubnetGroupName: jsii.String(publicName)}
+}
+
+// PrivateSubnetSelection selects the private subnets with egress (for ECS
+// services, Lambda functions and other compute).
+func (v *ThreeTierVpc) PrivateSubnetSelection() *awsec2.SubnetSelection {
+	return &awsec2.SubnetSelection{SubnetGroupName: jsii.String(privateName)}
+}
+
+// IsolatedSubnetSelection selects the isolated subnets (for databases).
+func (v *ThreeTierVpc) IsolatedSubnetSelection() *awsec2.SubnetSelection {
+	return &awsec2.SubnetSelection{SubnetGroupName: jsii.String(isolatedName)}
+}
+
+// childPath is the path the construct id will have under scope.
+func childPath(scope constructs.Construct, id string) string {
+	if p := *scope.Node().Path(); p != "" {
+		return p + "/" + id
+	}
+	return id
+}

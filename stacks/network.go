@@ -1,0 +1,51 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/constructs/threetiervpc"
+)
+
+// NetworkStack is Groundwork-<Env>-Network: the three-tier VPC.
+type NetworkStack struct {
+	awscdk.Stack
+	Network *threetiervpc.ThreeTierVpc
+}
+
+// NewNetworkStack creates the Network stack of cfg's environment with its AZs,
+// NAT gateways and interface endpoints. The VPC id and each tier's subnet ids
+// are published as SSM parameters under /groundwork/<env>/network/ for other
+// apps (the guidance prefers SSM parameters to cross-stack exports).
+func NewNetworkStack(app awscdk.App, cfg Config) *NetworkStack {
+	stack := newStack(app, cfg, "Network", "three-tier VPC")
+	var endpoints []string
+	if cfg.InterfaceEndpoints {
+		endpoints = threetiervpc.AllInterfaceEndpoints()
+	}
+	network := threetiervpc.New(stack, "Vpc", &threetiervpc.Props{
+		AvailabilityZones:  cfg.AvailabilityZones,
+		NatGateways:        cfg.NatGateways,
+		InterfaceEndpoints: endpoints,
+		RemovalPolicy:      cfg.RemovalPolicy(),
+	})
+	prefix := "/groundwork/" + cfg.Name + "/network/"
+	publish(stack, "VpcIdParameter", prefix+"vpc-id", *network.Vpc.VpcId(), "Id of the Groundwork VPC")
+	for _, tier := range []struct {
+		id, name string
+		subnets  []awsec2.ISubnet
+	}{
+		{"PublicSubnetIdsParameter", "public", network.PublicSubnets},
+		{"PrivateSubnetIdsParameter", "private", network.PrivateSubnets},
+		{"IsolatedSubnetIdsParameter", "isolated", network.IsolatedSubnets},
+	} {
+		ids := make([]*string, len(tier.subnets))
+		for i, s := range tier.subnets {
+			ids[i] = s.SubnetId()
+		}
+		publish(stack, tier.id, prefix+tier.name+"-subnet-ids", *awscdk.Fn_Join(jsii.String(","), &ids),
+			"Comma-separated ids of the "+tier.name+" subnets, one per AZ")
+	}
+	return &NetworkStack{Stack: stack, Network: network}
+}
