@@ -115,11 +115,11 @@ func Defaults() []Config {
 		{Name: "staging", Account: "222222222222", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 1, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
 			Owner: "platform-team@example.com",
-			Api: api(50, 100, 20), Service: service(2, 4)},
+			Api:   api(50, 100, 20), Service: service(2, 4)},
 		{Name: "prod", Account: "333333333333", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 3, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
 			Owner: "platform-team@example.com",
-			Api: api(100, 200, 100), Service: service(2, 6)},
+			Api:   api(100, 200, 100), Service: service(2, 6)},
 	}
 	for i := range configs {
 		configs[i].placeholders()
