@@ -2,6 +2,10 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
@@ -17,9 +21,10 @@ type Options struct {
 
 // Platform is the set of stacks of one environment.
 type Platform struct {
-	Config  Config
-	Storage *StorageStack
-	Network *NetworkStack
+	Config        Config
+	Storage       *StorageStack
+	Network       *NetworkStack
+	Observability *ObservabilityStack
 }
 
 // Build adds every environment's stacks to app, tags them, applies the
@@ -29,11 +34,16 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 	nag.Apply(app, nag.Options{Reports: opts.NagReports})
 	var out []*Platform
 	for _, cfg := range configs {
-		out = append(out, &Platform{
+		p := &Platform{
 			Config:  cfg,
 			Storage: NewStorageStack(app, cfg),
 			Network: NewNetworkStack(app, cfg),
+		}
+		p.Observability = NewObservabilityStack(app, cfg, []Row{
+			p.Network.DashboardRow(),
+			p.Storage.DashboardRow(),
 		})
+		out = append(out, p)
 	}
 	return out
 }
@@ -57,4 +67,40 @@ func newStack(app awscdk.App, cfg Config, part, description string) awscdk.Stack
 	tags.Add(jsii.String("Owner"), jsii.String(cfg.Owner), nil)
 	boundary.Attach(stack)
 	return stack
+}
+
+// alarmTopic imports the environment's alarm topic by ARN (see
+// Config.AlarmTopicName for why not by reference).
+func alarmTopic(scope constructs.Construct, cfg Config) awssns.ITopic {
+	return awssns.Topic_FromTopicArn(scope, jsii.String("AlarmTopic"), jsii.String(cfg.AlarmTopicArn()))
+}
+
+// metric is a 5-minute metric with a label.
+func metric(namespace, name, statistic, label string, dims map[string]string) awscloudwatch.IMetric {
+	d := make(map[string]*string, len(dims))
+	for k, v := range dims {
+		d[k] = jsii.String(v)
+	}
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String(namespace), MetricName: jsii.String(name), Statistic: jsii.String(statistic),
+		Label: jsii.String(label), DimensionsMap: &d, Period: awscdk.Duration_Minutes(jsii.Number(5)),
+	})
+}
+
+// graph is a line graph of metrics, width out of the dashboard's 24 columns.
+func graph(title string, metrics []awscloudwatch.IMetric, width float64) awscloudwatch.IWidget {
+	return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+		Title: jsii.String(title), Left: &metrics, Width: jsii.Number(width), Height: jsii.Number(6),
+	})
+}
+
+// alarmStatus shows the state of alarms.
+func alarmStatus(title string, alarms []awscloudwatch.Alarm, width float64) awscloudwatch.IWidget {
+	list := make([]interfacesawscloudwatch.IAlarmRef, len(alarms))
+	for i, a := range alarms {
+		list[i] = a
+	}
+	return awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
+		Title: jsii.String(title), Alarms: &list, Width: jsii.Number(width), Height: jsii.Number(6),
+	})
 }

@@ -48,6 +48,22 @@ type Config struct {
 	Api APIConfig
 	// Service configures the api-service (Groundwork-<Env>-Service).
 	Service ServiceConfig
+	// MonthlyBudgetUSD is the AWS Budgets monthly cost budget; notifications
+	// go out at 80 % (actual) and 100 % (forecasted).
+	MonthlyBudgetUSD int
+	// AlarmEmails subscribe to the environment's alarm topic. Default: Owner.
+	AlarmEmails []string
+}
+
+// AlarmTopicName is the name of the environment's alarm topic. It is fixed so
+// that every stack can address the topic by ARN without a cross-stack
+// reference (the Observability stack, which owns the topic, depends on the
+// workload stacks for its dashboard).
+func (c Config) AlarmTopicName() string { return "groundwork-" + c.Name + "-alarms" }
+
+// AlarmTopicArn is the ARN of the alarm topic.
+func (c Config) AlarmTopicArn() string {
+	return "arn:aws:sns:" + c.Region + ":" + c.Account + ":" + c.AlarmTopicName()
 }
 
 // APIConfig configures the orders HTTP API and its function.
@@ -110,16 +126,16 @@ func Defaults() []Config {
 	}
 	configs := []Config{
 		{Name: "dev", Account: "111111111111", Region: region, AvailabilityZones: azs(2),
-			NatGateways: 1, Owner: "platform-team@example.com",
+			NatGateways: 1, Owner: "platform-team@example.com", MonthlyBudgetUSD: 100,
 			Api: api(10, 20, 5), Service: service(1, 2)},
 		{Name: "staging", Account: "222222222222", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 1, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
-			Owner: "platform-team@example.com",
-			Api:   api(50, 100, 20), Service: service(2, 4)},
+			Owner: "platform-team@example.com", MonthlyBudgetUSD: 300,
+			Api: api(50, 100, 20), Service: service(2, 4)},
 		{Name: "prod", Account: "333333333333", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 3, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
-			Owner: "platform-team@example.com",
-			Api:   api(100, 200, 100), Service: service(2, 6)},
+			Owner: "platform-team@example.com", MonthlyBudgetUSD: 750,
+			Api: api(100, 200, 100), Service: service(2, 6)},
 	}
 	for i := range configs {
 		configs[i].placeholders()
@@ -143,6 +159,8 @@ func (c *Config) placeholders() {
 //	groundwork:<env>:region             region; AZs default to <region>a, b, c
 //	groundwork:<env>:availabilityZones  comma-separated AZ names
 //	groundwork:<env>:owner              Owner tag
+//	groundwork:<env>:alarmEmails        comma-separated alarm subscribers (default: owner)
+//	groundwork:<env>:monthlyBudgetUSD   monthly cost budget in USD
 //	groundwork:<env>:jwtIssuer          OIDC issuer URL of the API's JWT authorizer
 //	groundwork:<env>:jwtAudience        comma-separated accepted audiences
 //	groundwork:<env>:image              api-service image (semver tag or digest)
@@ -189,6 +207,14 @@ func FromContext(node constructs.Node) ([]Config, error) {
 		}
 		if v := get(c.Name + ":owner"); v != "" {
 			c.Owner = v
+		}
+		if v := get(c.Name + ":alarmEmails"); v != "" {
+			c.AlarmEmails = splitList(v)
+		}
+		if v := get(c.Name + ":monthlyBudgetUSD"); v != "" {
+			if _, err := fmt.Sscan(v, &c.MonthlyBudgetUSD); err != nil {
+				errs = append(errs, fmt.Errorf("environment %s: context %s%s:monthlyBudgetUSD = %q: not a whole number of dollars", c.Name, contextPrefix, c.Name, v))
+			}
 		}
 		if v := get(c.Name + ":jwtIssuer"); v != "" {
 			c.Api.JwtIssuer = v
@@ -256,6 +282,10 @@ func (c Config) Validate() error {
 	if len(c.Api.JwtAudience) == 0 {
 		errs = append(errs, validate.Fail("Api.JwtAudience", c.Api.JwtAudience, "the JWT authorizer needs at least one audience",
 			"pass -c "+contextPrefix+c.Name+":jwtAudience=<app-client-id>"))
+	}
+	if c.MonthlyBudgetUSD <= 0 {
+		errs = append(errs, validate.Fail("MonthlyBudgetUSD", c.MonthlyBudgetUSD, "the cost budget must be a positive amount",
+			"pass -c "+contextPrefix+c.Name+":monthlyBudgetUSD=100"))
 	}
 	if c.Owner == "" {
 		errs = append(errs, validate.Fail("Owner", c.Owner, "every resource carries an Owner tag",

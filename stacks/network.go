@@ -1,7 +1,10 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -29,6 +32,7 @@ func NewNetworkStack(app awscdk.App, cfg Config) *NetworkStack {
 		NatGateways:        cfg.NatGateways,
 		InterfaceEndpoints: endpoints,
 		RemovalPolicy:      cfg.RemovalPolicy(),
+		AlarmTopic:         alarmTopic(stack, cfg),
 	})
 	prefix := "/groundwork/" + cfg.Name + "/network/"
 	publish(stack, "VpcIdParameter", prefix+"vpc-id", *network.Vpc.VpcId(), "Id of the Groundwork VPC")
@@ -48,4 +52,25 @@ func NewNetworkStack(app awscdk.App, cfg Config) *NetworkStack {
 			"Comma-separated ids of the "+tier.name+" subnets, one per AZ")
 	}
 	return &NetworkStack{Stack: stack, Network: network}
+}
+
+// DashboardRow graphs the NAT gateways' traffic, connections and
+// port-allocation errors, beside their alarms.
+func (n *NetworkStack) DashboardRow() Row {
+	var bytes, errs []awscloudwatch.IMetric
+	for i, subnet := range n.Network.PublicSubnets {
+		nat, ok := subnet.Node().TryFindChild(jsii.String("NATGateway")).(awsec2.CfnNatGateway)
+		if !ok {
+			continue
+		}
+		dims := map[string]string{"NatGatewayId": *nat.Ref()}
+		label := fmt.Sprintf("NAT %d", i+1)
+		bytes = append(bytes, metric("AWS/NATGateway", "BytesOutToDestination", "Sum", label, dims))
+		errs = append(errs, metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", label, dims))
+	}
+	return Row{Title: "Network: NAT gateways", Widgets: []awscloudwatch.IWidget{
+		graph("Bytes out to destinations", bytes, 12),
+		graph("Port allocation errors", errs, 6),
+		alarmStatus("NAT alarms", n.Network.Alarms, 6),
+	}}
 }

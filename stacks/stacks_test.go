@@ -1,11 +1,14 @@
 package stacks_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
 	"github.com/groundwork-cdk/groundwork/internal/audit"
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
@@ -32,7 +35,7 @@ func assembly(t *testing.T) *testkit.Assembly {
 }
 
 // parts are the stacks every environment has.
-var parts = []string{"Storage", "Network"}
+var parts = []string{"Storage", "Network", "Observability"}
 
 // forEachStack runs fn for every stack of every environment.
 func forEachStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *testkit.Stack)) {
@@ -222,6 +225,7 @@ func TestNetworkStack(t *testing.T) {
 			azs := len(cfg.AvailabilityZones)
 			s.ResourceCountIs(t, "AWS::EC2::Subnet", 3*azs)
 			s.ResourceCountIs(t, "AWS::EC2::NatGateway", cfg.NatGateways)
+			s.ResourceCountIs(t, "AWS::CloudWatch::Alarm", cfg.NatGateways) // port allocation, one per NAT
 			interfaces := 0
 			for _, id := range s.Resources("AWS::EC2::VPCEndpoint") {
 				props, _ := s.Resource(t, id)["Properties"].(map[string]any)
@@ -243,4 +247,79 @@ func TestNetworkStack(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestObservabilityStack(t *testing.T) {
+	asm := assembly(t)
+	for _, cfg := range stacks.Defaults() {
+		s := asm.Stack(t, cfg.StackName("Observability"))
+		t.Run(s.Name, func(t *testing.T) {
+			s.HasResourceProperties(t, "AWS::SNS::Topic", map[string]any{
+				"TopicName":      cfg.AlarmTopicName(),
+				"KmsMasterKeyId": s.Arn(t, "AlarmTopicKey"),
+			})
+			s.HasResourceProperties(t, "AWS::SNS::TopicPolicy", map[string]any{
+				"PolicyDocument": map[string]any{"Statement": []any{
+					assertions.Match_ObjectLike(&map[string]any{"Sid": "AllowCloudWatchAlarms", "Action": "sns:Publish",
+						"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+						"Condition": map[string]any{
+							"StringEquals": map[string]any{"aws:SourceAccount": cfg.Account},
+							"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:cloudwatch:" + cfg.Region + ":" + cfg.Account + ":alarm:*"},
+						}}),
+					assertions.Match_ObjectLike(&map[string]any{"Sid": "AllowBudgets", "Action": "sns:Publish",
+						"Principal": map[string]any{"Service": "budgets.amazonaws.com"}}),
+					assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyInsecureTransport", "Effect": "Deny",
+						"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}}),
+				}, "Version": "2012-10-17"},
+			})
+			s.HasResourceProperties(t, "AWS::SNS::Subscription", map[string]any{
+				"Protocol": "email", "Endpoint": cfg.Owner,
+				"RedrivePolicy": map[string]any{"deadLetterTargetArn": s.Arn(t, "AlarmDeliveryDLQ")},
+			})
+			budget := map[string]any{
+				"Budget": assertions.Match_ObjectLike(&map[string]any{
+					"BudgetType": "COST", "TimeUnit": "MONTHLY",
+					"BudgetLimit": map[string]any{"Amount": cfg.MonthlyBudgetUSD, "Unit": "USD"},
+					"CostFilters": map[string]any{"TagKeyValue": []any{"user:Environment$" + cfg.Name}},
+				}),
+				"NotificationsWithSubscribers": []any{
+					map[string]any{
+						"Notification": map[string]any{"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80, "ThresholdType": "PERCENTAGE"},
+						"Subscribers": []any{
+							map[string]any{"SubscriptionType": "SNS", "Address": s.Ref(t, "AlarmTopic")},
+							map[string]any{"SubscriptionType": "EMAIL", "Address": cfg.Owner},
+						},
+					},
+					assertions.Match_ObjectLike(&map[string]any{
+						"Notification": map[string]any{"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN", "Threshold": 100, "ThresholdType": "PERCENTAGE"},
+					}),
+				},
+			}
+			s.HasResourceProperties(t, "AWS::Budgets::Budget", budget)
+			s.ResourceCountIs(t, "AWS::CloudWatch::Dashboard", 1)
+			s.HasResourceProperties(t, "AWS::CloudWatch::Dashboard", map[string]any{"DashboardName": "groundwork-" + cfg.Name})
+			body, _ := json.Marshal(s.Resource(t, s.LogicalID(t, "Dashboard"))["Properties"])
+			for _, row := range []string{"## Network: NAT gateways", "## Storage: invoices bucket"} {
+				if !strings.Contains(string(body), row) {
+					t.Errorf("dashboard has no row %q", row)
+				}
+			}
+		})
+	}
+}
+
+// TestAlarmsWiredToTopic checks that every alarm of every stack notifies the
+// environment's topic when it fires and when it recovers.
+func TestAlarmsWiredToTopic(t *testing.T) {
+	forEachStack(t, func(t *testing.T, cfg stacks.Config, s *testkit.Stack) {
+		for _, id := range s.Resources("AWS::CloudWatch::Alarm") {
+			props, _ := s.Resource(t, id)["Properties"].(map[string]any)
+			for _, key := range []string{"AlarmActions", "OKActions"} {
+				actions, _ := props[key].([]any)
+				if len(actions) != 1 || actions[0] != cfg.AlarmTopicArn() {
+					t.Errorf("%s: %s = %v, want [%s]", id, key, actions, cfg.AlarmTopicArn())
+				}
+			}
+		}
+	})
 }

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -39,4 +40,21 @@ func publish(scope constructs.Construct, id, name, value, description string) {
 		StringValue:   jsii.String(value),
 		Description:   jsii.String(description),
 	})
+}
+
+// DashboardRow graphs the invoices bucket's size and object count (S3's daily
+// storage metrics).
+func (s *StorageStack) DashboardRow() Row {
+	bucket := *s.Invoices.Bucket.BucketName()
+	daily := func(name, storageType string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("AWS/S3"), MetricName: jsii.String(name), Statistic: jsii.String("Average"),
+			Period: awscdk.Duration_Days(jsii.Number(1)), Label: jsii.String("invoices"),
+			DimensionsMap: &map[string]*string{"BucketName": jsii.String(bucket), "StorageType": jsii.String(storageType)},
+		})
+	}
+	return Row{Title: "Storage: invoices bucket", Widgets: []awscloudwatch.IWidget{
+		graph("Bucket size (bytes, Standard)", []awscloudwatch.IMetric{daily("BucketSizeBytes", "StandardStorage")}, 12),
+		graph("Objects", []awscloudwatch.IMetric{daily("NumberOfObjects", "AllStorageTypes")}, 12),
+	}}
 }

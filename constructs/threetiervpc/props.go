@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
 	"github.com/groundwork-cdk/groundwork/internal/validate"
 )
@@ -82,6 +83,21 @@ type Props struct {
 	// Default: awscdk.RemovalPolicy_RETAIN. Use RemovalPolicy_DESTROY only in
 	// dev stacks.
 	RemovalPolicy awscdk.RemovalPolicy
+
+	// AlarmTopic receives the construct's alarms (alarm and OK actions): one
+	// per NAT gateway on port-allocation errors, the sign that a NAT gateway
+	// is out of source ports for new connections.
+	//
+	// Default: none, and then no alarms are created (a warning says so):
+	// an alarm without an action pages nobody.
+	AlarmTopic awssns.ITopic
+
+	// NatPortAllocationErrorsThreshold is the number of ErrorPortAllocation
+	// events in 5 minutes that raises a NAT gateway's alarm. Any such error
+	// drops connections, so the default alarms on the first.
+	//
+	// Default: 1.
+	NatPortAllocationErrorsThreshold int
 }
 
 // Defaults.
@@ -204,6 +220,11 @@ func (p *Props) validate(region string) error {
 		errs = append(errs, validate.Fail("NatGateways", n,
 			fmt.Sprintf("a VPC over %d AZs takes 1 to %d NAT gateways (at most one per AZ, each in its AZ's public subnet)", len(p.AvailabilityZones), len(p.AvailabilityZones)),
 			fmt.Sprintf("use 1 for dev/staging, %d (one per AZ) for HA, or 0 for the default (one per AZ)", len(p.AvailabilityZones))))
+	}
+
+	if p.NatPortAllocationErrorsThreshold < 0 {
+		errs = append(errs, validate.Fail("NatPortAllocationErrorsThreshold", p.NatPortAllocationErrorsThreshold,
+			"an error count threshold cannot be negative", "use 1 or more, or 0 for the default (1)"))
 	}
 
 	allowed := AllInterfaceEndpoints()

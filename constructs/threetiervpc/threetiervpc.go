@@ -18,8 +18,10 @@ package threetiervpc
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -27,6 +29,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/internal/alarm"
 	"github.com/groundwork-cdk/groundwork/internal/nag"
 	"github.com/groundwork-cdk/groundwork/internal/validate"
 )
@@ -71,6 +74,9 @@ type ThreeTierVpc struct {
 	// is that function's log group.
 	DefaultSecurityGroupCloser awsiam.Role
 	DefaultSecurityGroupLogs   awslogs.LogGroup
+
+	// Alarms are the NAT gateway alarms (empty without Props.AlarmTopic).
+	Alarms []awscloudwatch.Alarm
 
 	cidr  string
 	roles map[string]Role // security-group path -> role, from NewSecurityGroup
@@ -142,7 +148,35 @@ func New(scope constructs.Construct, id string, props *Props) *ThreeTierVpc {
 	v.closeDefaultSecurityGroup(s)
 	v.addGatewayEndpoints()
 	v.addInterfaceEndpoints(s)
+	v.addAlarms(props)
 	return v
+}
+
+// addAlarms creates one port-allocation alarm per NAT gateway.
+func (v *ThreeTierVpc) addAlarms(props *Props) {
+	if props.AlarmTopic == nil {
+		awscdk.Annotations_Of(v.Construct).AddWarningV2(jsii.String("groundwork:threetiervpc:no-alarms"),
+			jsii.String("no AlarmTopic: the NAT gateway alarms are not created; pass the environment's alarm topic"), nil)
+		return
+	}
+	threshold := props.NatPortAllocationErrorsThreshold
+	if threshold == 0 {
+		threshold = 1
+	}
+	for i, subnet := range v.PublicSubnets {
+		nat, ok := subnet.Node().TryFindChild(jsii.String("NATGateway")).(awsec2.CfnNatGateway)
+		if !ok {
+			continue // no NAT gateway in this AZ
+		}
+		v.Alarms = append(v.Alarms, alarm.New(v.Construct, props.AlarmTopic, alarm.Spec{
+			ID: fmt.Sprintf("NatGateway%dPortAllocationErrors", i+1),
+			Description: fmt.Sprintf("NAT gateway in %s failed to allocate source ports (>= %d in 5 min): connections from private subnets are being dropped. "+
+				"Check ActiveConnectionCount and the number of concurrent connections to one destination.", *subnet.AvailabilityZone(), threshold),
+			Metric: alarm.Metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", awscdk.Duration_Minutes(jsii.Number(5)),
+				map[string]string{"NatGatewayId": *nat.Ref()}),
+			Threshold: float64(threshold),
+		}))
+	}
 }
 
 // PublicSubnetSelection selects the public subnets (for an internet-facing ALB).

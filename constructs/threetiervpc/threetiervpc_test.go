@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/threetiervpc"
@@ -30,7 +31,8 @@ var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
 
 	// Defaults, plus the security-group helpers for a classic ALB -> app -> database chain.
 	st := testkit.NewStack(app, "Defaults")
-	v := threetiervpc.New(st, "Network", &threetiervpc.Props{AvailabilityZones: threeAZs})
+	topic := awssns.Topic_FromTopicArn(st, jsii.String("Alarms"), jsii.String("arn:aws:sns:eu-west-1:123456789012:alarms"))
+	v := threetiervpc.New(st, "Network", &threetiervpc.Props{AvailabilityZones: threeAZs, AlarmTopic: topic})
 	alb := v.NewSecurityGroup(st, "Alb", threetiervpc.RoleALB)
 	svc := v.NewSecurityGroup(st, "App", threetiervpc.RoleApp)
 	db := v.NewSecurityGroup(st, "Db", threetiervpc.RoleDatabase)
@@ -75,6 +77,30 @@ func stack(t *testing.T, name string) *testkit.Stack {
 func getAtt(t *testing.T, s *testkit.Stack, path, attr string) map[string]any {
 	t.Helper()
 	return map[string]any{"Fn::GetAtt": []any{s.LogicalID(t, path), attr}}
+}
+
+func TestNatAlarms(t *testing.T) {
+	s := stack(t, "Defaults")
+	s.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 3) // one per NAT gateway
+	for i := 1; i <= 3; i++ {
+		s.HasResourceProperties(t, "AWS::CloudWatch::Alarm", map[string]any{
+			"Namespace": "AWS/NATGateway", "MetricName": "ErrorPortAllocation", "Statistic": "Sum", "Period": 300,
+			"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+			"TreatMissingData": "notBreaching",
+			"Dimensions":       []any{map[string]any{"Name": "NatGatewayId", "Value": s.Ref(t, fmt.Sprintf("Network/Vpc/PublicSubnet%d/NATGateway", i))}},
+			"AlarmActions":     []any{"arn:aws:sns:eu-west-1:123456789012:alarms"},
+			"OKActions":        []any{"arn:aws:sns:eu-west-1:123456789012:alarms"},
+		})
+	}
+	custom := stack(t, "Custom")
+	custom.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 0)
+	found := false
+	for _, m := range custom.Messages {
+		found = found || (m.Level == "warning" && strings.Contains(m.Text, "no AlarmTopic"))
+	}
+	if !found {
+		t.Error("want a warning that alarms are off without an AlarmTopic")
+	}
 }
 
 func TestSubnets(t *testing.T) {
@@ -595,6 +621,8 @@ func TestValidation(t *testing.T) {
 		{"CIDR too small for three tiers", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "10.0.0.0/18"},
 			[]string{"PrivateMask = 20", "3 AZs x 3 tiers", "need 36864 addresses", "10.0.0.0/18 has 16384",
 				"use longer masks (smaller subnets), fewer AZs, or a larger Cidr"}},
+		{"negative alarm threshold", &threetiervpc.Props{AvailabilityZones: threeAZs, NatPortAllocationErrorsThreshold: -1},
+			[]string{"NatPortAllocationErrorsThreshold = -1", "cannot be negative", "use 1 or more"}},
 		{"mask out of range", &threetiervpc.Props{AvailabilityZones: threeAZs, PublicMask: 16, IsolatedMask: 29},
 			[]string{"PublicMask = 16", "IsolatedMask = 29", "longer than /16 and at most /28", "use a value from 17 to 28"}},
 		{"mask that does not fit", &threetiervpc.Props{AvailabilityZones: threeAZs, PrivateMask: 17},
