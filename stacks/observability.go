@@ -65,9 +65,7 @@ func NewObservabilityStack(app awscdk.App, cfg Config, rows []Row) *Observabilit
 			"arn:"+*stack.Partition()+":cloudwatch:"+cfg.Region+":"+cfg.Account+":alarm:*"),
 		publisherStatement("AllowBudgets", "budgets.amazonaws.com", topicArn, cfg.Account,
 			"arn:"+*stack.Partition()+":budgets::"+cfg.Account+":*"),
-		{Sid: "DenyInsecureTransport", Deny: true, Principals: []awsiam.IPrincipal{awsiam.NewStarPrincipal()},
-			Actions: []string{"sns:Publish"}, Resources: []string{topicArn},
-			Conditions: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}}},
+		iamx.DenyInsecureTransport("sns:Publish", topicArn),
 	} {
 		o.Topic.AddToResourcePolicy(s.Build())
 	}
@@ -163,9 +161,7 @@ func (o *ObservabilityStack) subscribe(cfg Config) {
 				"StringEquals": {"aws:SourceAccount": cfg.Account},
 				"ArnLike":      {"aws:SourceArn": *o.Topic.TopicArn()},
 			}},
-		{Sid: "DenyInsecureTransport", Deny: true, Principals: []awsiam.IPrincipal{awsiam.NewStarPrincipal()},
-			Actions: []string{"sqs:*"}, Resources: []string{queueArn},
-			Conditions: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}}},
+		iamx.DenyInsecureTransport("sqs:*", queueArn),
 	} {
 		o.DeliveryDLQ.AddToResourcePolicy(s.Build())
 	}

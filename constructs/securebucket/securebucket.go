@@ -214,14 +214,9 @@ func newLogBucket(scope constructs.Construct, id string, removal awscdk.RemovalP
 // a second one refusing TLS older than 1.2.
 func denyInsecureTransport(b awss3.IBucket) {
 	resources := []string{*b.BucketArn(), *b.ArnForObjects(jsii.String("*"))}
-	anyone := []awsiam.IPrincipal{awsiam.NewStarPrincipal()}
+	b.AddToResourcePolicy(iamx.DenyInsecureTransport("s3:*", resources...).Build())
 	b.AddToResourcePolicy(iamx.Statement{
-		Sid: "DenyInsecureTransport", Deny: true, Principals: anyone,
-		Actions: []string{"s3:*"}, Resources: resources,
-		Conditions: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}},
-	}.Build())
-	b.AddToResourcePolicy(iamx.Statement{
-		Sid: "DenyTLSBelow12", Deny: true, Principals: anyone,
+		Sid: "DenyTLSBelow12", Deny: true, Principals: []awsiam.IPrincipal{awsiam.NewStarPrincipal()},
 		Actions: []string{"s3:*"}, Resources: resources,
 		Conditions: map[string]map[string]any{"NumericLessThan": {"s3:TlsVersion": 1.2}},
 	}.Build())

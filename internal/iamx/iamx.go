@@ -119,3 +119,16 @@ func NewServiceRole(scope constructs.Construct, id string, props RoleProps) awsi
 	})
 	return role
 }
+
+// DenyInsecureTransport is the resource-policy statement that refuses any
+// request not made over TLS, e.g. DenyInsecureTransport("sqs:*", queueArn).
+// The L2 enforceSSL props add the same statement without a Sid.
+func DenyInsecureTransport(action string, resources ...string) Statement {
+	return Statement{
+		Sid: "DenyInsecureTransport", Deny: true,
+		Principals: []awsiam.IPrincipal{awsiam.NewStarPrincipal()},
+		Actions:    []string{action},
+		Resources:  resources,
+		Conditions: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}},
+	}
+}

@@ -1,0 +1,326 @@
+package hardenedfunction_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
+	"github.com/groundwork-cdk/groundwork/internal/testkit"
+)
+
+// inline is valid code for the cases that test other props, so that they
+// need no Go build.
+func inline() awslambda.Code {
+	return awslambda.Code_FromInline(jsii.String("exports.handler = async () => ({});"))
+}
+
+// node returns valid Node.js props with change applied.
+func node(change func(p *hardenedfunction.Props)) *hardenedfunction.Props {
+	p := &hardenedfunction.Props{Runtime: "nodejs24.x", Handler: "index.handler", Code: inline()}
+	change(p)
+	return p
+}
+
+func statement(sid string, actions, resources []string) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String(sid), Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...)})
+}
+
+func TestValidation(t *testing.T) {
+	app := testkit.NewApp(nil)
+	st := testkit.NewStack(app, "Invalid")
+	publicOnly := awsec2.Vpc_FromVpcAttributes(st, jsii.String("PublicOnly"), &awsec2.VpcAttributes{
+		VpcId:             jsii.String("vpc-0123456789abcdef0"),
+		AvailabilityZones: jsii.Strings("eu-west-1a"),
+		PublicSubnetIds:   jsii.Strings("subnet-0ccccccccccccccc3"),
+	})
+	secret := awssecretsmanager.Secret_FromSecretNameV2(st, jsii.String("Secret"), jsii.String("prod/api-key"))
+	outside := t.TempDir()
+	table := "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+	tests := []struct {
+		name  string
+		props *hardenedfunction.Props
+		want  []string
+	}{
+		// Code and runtime.
+		{"no code", nil, []string{`Entry = ""`, "needs code", "set Entry"}},
+		{"Entry and Code", &hardenedfunction.Props{Entry: hello, Code: inline()},
+			[]string{"Entry = ", "mutually exclusive", "not both"}},
+		{"Entry does not exist", &hardenedfunction.Props{Entry: "./functions/nope"},
+			[]string{`Entry = "./functions/nope"`, "there is no directory", "functions/nope", "relative to the module root", "package main"}},
+		{"Entry does not build", &hardenedfunction.Props{Entry: "./constructs/hardenedfunction/testdata/broken"},
+			[]string{`Entry = "./constructs/hardenedfunction/testdata/broken"`, "does not build for linux/arm64",
+				`main.go:6:14: cannot use "not a number"`, "reproduce with", "GOARCH=arm64"}},
+		{"Entry is not package main", &hardenedfunction.Props{Entry: "./constructs/hardenedfunction/testdata/notmain"},
+			[]string{"Entry = ", "is package notmain", "package main"}},
+		{"Entry outside the module", &hardenedfunction.Props{Entry: "../outside"},
+			[]string{`Entry = "../outside"`, "inside the module", "relative to the module root"}},
+		{"absolute Entry outside any module", &hardenedfunction.Props{Entry: outside},
+			[]string{"Entry = ", "no go.mod in", "inside a Go module"}},
+		{"deprecated go1.x", &hardenedfunction.Props{Entry: hello, Runtime: "go1.x"},
+			[]string{`Runtime = "go1.x"`, "deprecated", "use provided.al2023"}},
+		{"deprecated provided.al2", &hardenedfunction.Props{Entry: hello, Runtime: "provided.al2"},
+			[]string{`Runtime = "provided.al2"`, "deprecated", "use provided.al2023"}},
+		{"deprecated nodejs16.x", node(func(p *hardenedfunction.Props) { p.Runtime = "nodejs16.x" }),
+			[]string{`Runtime = "nodejs16.x"`, "deprecated", "use nodejs24.x"}},
+		{"deprecated python3.8", node(func(p *hardenedfunction.Props) { p.Runtime = "python3.8" }),
+			[]string{`Runtime = "python3.8"`, "deprecated", "use python3.14"}},
+		{"unknown runtime", node(func(p *hardenedfunction.Props) { p.Runtime = "cobol85" }),
+			[]string{`Runtime = "cobol85"`, "allow-list", "provided.al2023"}},
+		{"Entry with another runtime", &hardenedfunction.Props{Entry: hello, Runtime: "python3.14", Handler: "app.handler"},
+			[]string{"Entry = ", "runs only on provided.al2023", "leave Runtime empty"}},
+		{"missing handler", node(func(p *hardenedfunction.Props) { p.Handler = "" }),
+			[]string{`Handler = ""`, "needs the handler's entry point", "index.handler"}},
+		{"handler with Entry", &hardenedfunction.Props{Entry: hello, Handler: "main"},
+			[]string{`Handler = "main"`, "runs the binary bootstrap", "leave Handler empty"}},
+		{"bad function name", node(func(p *hardenedfunction.Props) { p.FunctionName = "process order" }),
+			[]string{`FunctionName = "process order"`, "1-64 letters"}},
+		// Sizes and times.
+		{"negative error threshold", node(func(p *hardenedfunction.Props) { p.Alarms.Errors = -1 }),
+			[]string{"Alarms.Errors = -1", "cannot be negative", "use 1 or more"}},
+		{"duration share above 100", node(func(p *hardenedfunction.Props) { p.Alarms.DurationPercentOfTimeout = 120 }),
+			[]string{"Alarms.DurationPercentOfTimeout = 120", "percentage from 1 to 100"}},
+		{"memory 64", node(func(p *hardenedfunction.Props) { p.MemorySize = 64 }),
+			[]string{"MemorySize = 64", "128-10240 MB", "start at 512 MB"}},
+		{"memory 20000", node(func(p *hardenedfunction.Props) { p.MemorySize = 20000 }),
+			[]string{"MemorySize = 20000", "128-10240 MB"}},
+		{"timeout below 1 s", node(func(p *hardenedfunction.Props) { p.Timeout = 500 * time.Millisecond }),
+			[]string{"Timeout = 500ms", "1 s to 900 s", "P99 plus a buffer"}},
+		{"negative timeout", node(func(p *hardenedfunction.Props) { p.Timeout = -time.Second }),
+			[]string{"Timeout = -1s", "1 s to 900 s"}},
+		{"timeout 901 s", node(func(p *hardenedfunction.Props) { p.Timeout = 901 * time.Second }),
+			[]string{"Timeout = 15m1s", "1 s to 900 s"}},
+		{"fractional timeout", node(func(p *hardenedfunction.Props) { p.Timeout = 1500 * time.Millisecond }),
+			[]string{"Timeout = 1.5s", "whole seconds", "round to whole seconds, e.g. 2s"}},
+		{"timeout 600 s without a reason", node(func(p *hardenedfunction.Props) { p.Timeout = 600 * time.Second }),
+			[]string{"Timeout = 10m0s", "never the maximum unless truly needed", "above 300 s it needs LongTimeoutReason", "set LongTimeoutReason"}},
+		{"timeout 600 s with a thin reason", node(func(p *hardenedfunction.Props) {
+			p.Timeout, p.LongTimeoutReason = 600*time.Second, "slow"
+		}), []string{"Timeout = 10m0s", "LongTimeoutReason"}},
+		{"reserved concurrency 0", node(func(p *hardenedfunction.Props) { p.ReservedConcurrency = new(0) }),
+			[]string{"ReservedConcurrency = 0", "must be positive", "0 throttles every invocation", "leave it nil for 100"}},
+		{"negative reserved concurrency", node(func(p *hardenedfunction.Props) { p.ReservedConcurrency = new(-5) }),
+			[]string{"ReservedConcurrency = -5", "must be positive"}},
+		{"retry attempts 3", node(func(p *hardenedfunction.Props) { p.RetryAttempts = new(3) }),
+			[]string{"RetryAttempts = 3", "0-2 times"}},
+		{"max event age 30 s", node(func(p *hardenedfunction.Props) { p.MaxEventAge = 30 * time.Second }),
+			[]string{"MaxEventAge = 30s", "between 60 s and 6 h"}},
+		// Environment and secrets.
+		{"env var named DB_PASSWORD", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"DB_PASSWORD": "x"} }),
+			[]string{`Environment[DB_PASSWORD] = "DB_PASSWORD"`, "says it holds a secret", "pass an awssecretsmanager.ISecret in Secrets", "DB_PASSWORD_ARN"}},
+		{"reserved env var", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"AWS_REGION": "eu-west-1"} }),
+			[]string{`Environment[AWS_REGION] = "AWS_REGION"`, "Lambda sets this variable itself"}},
+		{"secret name without _ARN", node(func(p *hardenedfunction.Props) {
+			p.Secrets = map[string]awssecretsmanager.ISecret{"API_SECRET": secret}
+		}), []string{`Secrets[API_SECRET] = "API_SECRET"`, "ARN, not its value", "name it API_SECRET_ARN"}},
+		{"nil secret", node(func(p *hardenedfunction.Props) {
+			p.Secrets = map[string]awssecretsmanager.ISecret{"API_SECRET_ARN": nil}
+		}),
+			[]string{"Secrets[API_SECRET_ARN]", "the secret is nil"}},
+		{"secret also in Environment", node(func(p *hardenedfunction.Props) {
+			p.Secrets = map[string]awssecretsmanager.ISecret{"API_SECRET_ARN": secret}
+			p.Environment = map[string]string{"API_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"}
+		}), []string{"Secrets[API_SECRET_ARN]", "also in Environment"}},
+		// Logs, network, policy, removal.
+		{"bad log retention", node(func(p *hardenedfunction.Props) { p.LogRetention = awslogs.RetentionDays("TWO_DAYS") }),
+			[]string{`LogRetention = "TWO_DAYS"`, "fixed retention periods", "RetentionDays_TWO_WEEKS"}},
+		{"bad log group name", node(func(p *hardenedfunction.Props) { p.LogGroupName = "logs for orders" }),
+			[]string{`LogGroupName = "logs for orders"`, "1-512 characters"}},
+		{"bad log level", node(func(p *hardenedfunction.Props) { p.ApplicationLogLevel = "VERBOSE" }),
+			[]string{`ApplicationLogLevel = "VERBOSE"`, "unknown application log level"}},
+		{"subnets without a VPC", node(func(p *hardenedfunction.Props) {
+			p.VpcSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+		}), []string{"VpcSubnets", "only used with Vpc"}},
+		{"all outbound without a VPC", node(func(p *hardenedfunction.Props) { p.AllowAllOutbound = true }),
+			[]string{"AllowAllOutbound = true", "only with Vpc"}},
+		{"VPC without private subnets", node(func(p *hardenedfunction.Props) { p.Vpc = publicOnly }),
+			[]string{`VpcSubnets = "default (PRIVATE_WITH_EGRESS)"`, "private subnets with egress", "(There are no 'Private' subnet groups", "SubnetType PRIVATE_WITH_EGRESS"}},
+		{"statement without a Sid", node(func(p *hardenedfunction.Props) {
+			p.Statements = []awsiam.PolicyStatement{statement("", []string{"dynamodb:GetItem"}, []string{table})}
+		}), []string{`Statements[0].Sid = ""`, "needs a readable Sid"}},
+		{"statement with a wildcard action", node(func(p *hardenedfunction.Props) {
+			p.Statements = []awsiam.PolicyStatement{statement("Orders", []string{"dynamodb:*"}, []string{table})}
+		}), []string{`Statements[0].Actions = "dynamodb:*"`, "never use * in Action", "list the exact actions"}},
+		{"statement on resource *", node(func(p *hardenedfunction.Props) {
+			p.Statements = []awsiam.PolicyStatement{statement("Orders", []string{"dynamodb:GetItem"}, []string{"*"})}
+		}), []string{`Statements[0].Resources = "*"`, "dynamodb:GetItem on resource *", "scope it to the resource ARNs"}},
+		{"statement reusing a construct Sid", node(func(p *hardenedfunction.Props) {
+			p.Statements = []awsiam.PolicyStatement{statement("WriteXRayTraces", []string{"xray:PutTraceSegments"}, []string{"*"})}
+		}), []string{`Statements[0].Sid = "WriteXRayTraces"`, "already used"}},
+		{"snapshot removal policy", node(func(p *hardenedfunction.Props) { p.RemovalPolicy = awscdk.RemovalPolicy_SNAPSHOT }),
+			[]string{`RemovalPolicy = "SNAPSHOT"`, "use RemovalPolicy_RETAIN"}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("Fn%d", i)
+			msg := testkit.ValidationError(t, func() { hardenedfunction.New(st, id, tc.props) })
+			for _, w := range append([]string{`hardenedfunction "Invalid/` + id + `": invalid props`}, tc.want...) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+		})
+	}
+	t.Run("all problems are reported together", func(t *testing.T) {
+		msg := testkit.ValidationError(t, func() {
+			hardenedfunction.New(st, "Many", node(func(p *hardenedfunction.Props) {
+				p.MemorySize, p.Timeout, p.ReservedConcurrency = 64, 901*time.Second, new(0)
+			}))
+		})
+		if n := strings.Count(msg, "\n  - "); n != 3 {
+			t.Errorf("want 3 problems, got %d:\n%s", n, msg)
+		}
+	})
+	t.Run("absolute Entry inside a module", func(t *testing.T) {
+		abs, err := filepath.Abs("testdata/broken")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := testkit.ValidationError(t, func() { hardenedfunction.New(st, "Abs", &hardenedfunction.Props{Entry: abs}) })
+		if !strings.Contains(msg, "does not build") {
+			t.Errorf("an absolute Entry should resolve and build:\n%s", msg)
+		}
+	})
+}
+
+// TestLiteralSecrets feeds credential-shaped values and checks that each is
+// rejected with a pointer to Secrets, without repeating the value in full.
+func TestLiteralSecrets(t *testing.T) {
+	app := testkit.NewApp(nil)
+	st := testkit.NewStack(app, "Literals")
+	for i, tc := range []struct{ name, value, kind string }{
+		{"AWS access key", "AKIAIOSFODNN7EXAMPLE", "an AWS access key id"},
+		{"PEM key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEow...", "a PEM block"},
+		{"Stripe key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "a Stripe live key"},
+		{"GitHub token", "ghp_16C7e42F292c6912E7710c838347Ae178B4a", "a GitHub token"},
+		{"password pair", "user=app;password=hunter2", "a password=… style pair"},
+		{"URL with credentials", "postgres://app:s3cr3t@db.internal:5432/orders", "a URL with embedded credentials"},
+		{"random key", "q8Zr3Vt0LmX9wKp2Yb7Nc4Hd6Jf1Gs5T", "a long high-entropy string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("Fn%d", i)
+			msg := testkit.ValidationError(t, func() {
+				hardenedfunction.New(st, id, node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"SETTING": tc.value} }))
+			})
+			for _, w := range []string{"Environment[SETTING]", "looks like " + tc.kind, "pass the awssecretsmanager.ISecret in Secrets"} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+			if len(tc.value) > 8 && strings.Contains(msg, tc.value) {
+				t.Errorf("message repeats the secret value:\n%s", msg)
+			}
+		})
+	}
+}
+
+// TestAddToPolicyValidation checks that statements added after construction
+// meet the same rules.
+func TestAddToPolicyValidation(t *testing.T) {
+	app := testkit.NewApp(nil)
+	st := testkit.NewStack(app, "Later")
+	fn := hardenedfunction.New(st, "Fn", node(func(*hardenedfunction.Props) {}))
+	fn.AddToPolicy(statement("ReadOrders", []string{"dynamodb:GetItem"}, []string{"arn:aws:dynamodb:eu-west-1:123456789012:table/orders"}))
+	for _, tc := range []struct {
+		name string
+		st   awsiam.PolicyStatement
+		want string
+	}{
+		{"wildcard action", statement("All", []string{"s3:*"}, []string{"arn:aws:s3:::bucket/*"}), `AddToPolicy[0].Actions = "s3:*"`},
+		{"Sid used before", statement("ReadOrders", []string{"dynamodb:Query"}, []string{"arn:aws:dynamodb:eu-west-1:123456789012:table/orders"}),
+			`AddToPolicy[0].Sid = "ReadOrders"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := testkit.ValidationError(t, func() { fn.AddToPolicy(tc.st) })
+			if !strings.Contains(msg, tc.want) || !strings.Contains(msg, `hardenedfunction "Later/Fn"`) {
+				t.Errorf("message lacks %q:\n%s", tc.want, msg)
+			}
+		})
+	}
+}
+
+// TestBundlingCost measures what building and bundling the Go handler adds
+// to a synth: an App with one function from Code (no bundling) against the
+// same App with the function from Entry, with the binary cache warm and
+// cold (the Go build cache stays warm, as on a developer machine).
+func TestBundlingCost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing only")
+	}
+	synthWith := func(props *hardenedfunction.Props) time.Duration {
+		start := time.Now()
+		app := testkit.NewApp(nil)
+		hardenedfunction.New(testkit.NewStack(app, "Timing"), "Fn", props)
+		if _, err := testkit.Synth(app); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	synthWith(node(func(*hardenedfunction.Props) {})) // warm the kernel's code paths
+	base := synthWith(node(func(*hardenedfunction.Props) {}))
+	warm := synthWith(&hardenedfunction.Props{Entry: hello})
+	t.Setenv(hardenedfunction.BuildCacheEnv, t.TempDir())
+	cold := synthWith(&hardenedfunction.Props{Entry: hello})
+	t.Logf("synth without bundling %v; with the Go handler: binary cached %v (+%v), binary built %v (+%v)",
+		base.Round(time.Millisecond), warm.Round(time.Millisecond), (warm - base).Round(time.Millisecond),
+		cold.Round(time.Millisecond), (cold - base).Round(time.Millisecond))
+	entries, err := os.ReadDir(os.Getenv(hardenedfunction.BuildCacheEnv))
+	if err != nil || len(entries) != 1 {
+		t.Errorf("cold build left %d entries in the build cache (%v), want 1", len(entries), err)
+	}
+}
+
+// TestAssetHashFollowsSources checks that the asset hash changes with the
+// sources the build reads (here a package the handler imports) and not with
+// files it does not read (tests, docs). The handler lives in a throwaway
+// module, given as an absolute Entry.
+func TestAssetHashFollowsSources(t *testing.T) {
+	mod := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		path := filepath.Join(mod, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/fn\n\ngo 1.26\n")
+	write("cmd/fn/main.go", "package main\n\nimport \"example.com/fn/greet\"\n\nfunc main() { println(greet.Hello) }\n")
+	write("greet/greet.go", "package greet\n\n// Hello is the greeting.\nconst Hello = \"hello\"\n")
+	assetKey := func() string {
+		t.Helper()
+		app := testkit.NewApp(nil)
+		hardenedfunction.New(testkit.NewStack(app, "Hash"), "Fn", &hardenedfunction.Props{Entry: filepath.Join(mod, "cmd", "fn")})
+		asm, err := testkit.Synth(app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := asm.Stack(t, "Hash")
+		fn := s.Resource(t, s.LogicalID(t, "Fn/Function"))
+		return fn["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"].(string)
+	}
+	first := assetKey()
+	write("greet/greet_test.go", "package greet\n")
+	write("README.md", "docs\n")
+	if got := assetKey(); got != first {
+		t.Errorf("a test file and a README changed the asset hash: %s → %s", first, got)
+	}
+	write("greet/greet.go", "package greet\n\n// Hello is the greeting.\nconst Hello = \"hi\"\n")
+	if got := assetKey(); got == first {
+		t.Error("changing an imported package of the module left the asset hash unchanged")
+	}
+}
