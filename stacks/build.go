@@ -24,6 +24,7 @@ type Platform struct {
 	Config        Config
 	Storage       *StorageStack
 	Network       *NetworkStack
+	Api           *ApiStack
 	Observability *ObservabilityStack
 }
 
@@ -39,7 +40,9 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 			Storage: NewStorageStack(app, cfg),
 			Network: NewNetworkStack(app, cfg),
 		}
+		p.Api = NewApiStack(app, cfg, p.Network)
 		p.Observability = NewObservabilityStack(app, cfg, []Row{
+			p.Api.DashboardRow(),
 			p.Network.DashboardRow(),
 			p.Storage.DashboardRow(),
 		})
@@ -75,16 +78,21 @@ func alarmTopic(scope constructs.Construct, cfg Config) awssns.ITopic {
 	return awssns.Topic_FromTopicArn(scope, jsii.String("AlarmTopic"), jsii.String(cfg.AlarmTopicArn()))
 }
 
-// metric is a 5-minute metric with a label.
+// metric is a 5-minute metric; label, if set, names it on graphs (an alarm on
+// a labelled metric renders as metric math, so alarms pass "").
 func metric(namespace, name, statistic, label string, dims map[string]string) awscloudwatch.IMetric {
 	d := make(map[string]*string, len(dims))
 	for k, v := range dims {
 		d[k] = jsii.String(v)
 	}
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+	props := &awscloudwatch.MetricProps{
 		Namespace: jsii.String(namespace), MetricName: jsii.String(name), Statistic: jsii.String(statistic),
-		Label: jsii.String(label), DimensionsMap: &d, Period: awscdk.Duration_Minutes(jsii.Number(5)),
-	})
+		DimensionsMap: &d, Period: awscdk.Duration_Minutes(jsii.Number(5)),
+	}
+	if label != "" {
+		props.Label = jsii.String(label)
+	}
+	return awscloudwatch.NewMetric(props)
 }
 
 // graph is a line graph of metrics, width out of the dashboard's 24 columns.

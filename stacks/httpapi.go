@@ -42,10 +42,10 @@ var accessLogFormat = func() string {
 // authorizer of cfg, default-route throttling, and JSON access logs to a
 // KMS-encrypted log group.
 func newOrdersAPI(scope constructs.Construct, cfg Config, fn awslambda.IFunction) *OrdersAPI {
-	api := awsapigatewayv2.NewHttpApi(scope, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+	api := awsapigatewayv2.NewHttpApi(scope, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		ApiName:            jsii.String("groundwork-" + cfg.Name + "-orders"),
 		Description:        jsii.String("Groundwork " + cfg.Name + " orders API"),
-		CreateDefaultStage: jsii.Bool(false),
+		CreateDefaultStage: jsii.Bool(true),
 	})
 	auth := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), jsii.String(cfg.Api.JwtIssuer),
 		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(cfg.Api.JwtAudience...)})
@@ -67,15 +67,15 @@ func newOrdersAPI(scope constructs.Construct, cfg Config, fn awslambda.IFunction
 		EncryptionKey: key,
 		RemovalPolicy: cfg.RemovalPolicy(),
 	})
-	stage := api.AddStage(jsii.String("Default"), &awsapigatewayv2.HttpStageOptions{
-		StageName:  jsii.String("$default"),
-		AutoDeploy: jsii.Bool(true),
-		Throttle: &awsapigatewayv2.ThrottleSettings{
-			RateLimit:  jsii.Number(float64(cfg.Api.ThrottleRate)),
-			BurstLimit: jsii.Number(float64(cfg.Api.ThrottleBurst)),
-		},
-	})
+	// The default stage, tuned on its L1. (A stage added with AddStage made
+	// CDK 2.276 render the API twice once another stack referenced this one:
+	// "section 'Resources' already contains".)
+	stage := api.DefaultStage().(awsapigatewayv2.HttpStage)
 	cfnStage := stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	cfnStage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
+		ThrottlingRateLimit:  jsii.Number(float64(cfg.Api.ThrottleRate)),
+		ThrottlingBurstLimit: jsii.Number(float64(cfg.Api.ThrottleBurst)),
+	})
 	cfnStage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
 		DestinationArn: logs.LogGroupArn(),
 		Format:         jsii.String(accessLogFormat),
