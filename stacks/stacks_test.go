@@ -415,7 +415,7 @@ func TestApiStack(t *testing.T) {
 					"Namespace": "AWS/ApiGateway", "MetricName": "Latency", "ExtendedStatistic": "p99",
 					"Threshold": stacks.ApiLatencyP99Millis})
 				s.HasResourceProperties(t, "AWS::CloudWatch::Alarm", map[string]any{
-					"Metrics": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"Expression": "reads + writes"})}),
+					"Metrics":   assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"Expression": "reads + writes"})}),
 					"Threshold": stacks.OrdersThrottleThreshold})
 			})
 		})
