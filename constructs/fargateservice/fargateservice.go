@@ -1,0 +1,284 @@
+// Package fargateservice provides FargateService, an ECS service on AWS
+// Fargate with the guidance's ECS / Fargate, security-group and
+// encryption-in-transit sections as defaults:
+//
+//   - a Fargate task definition (awsvpc) with a validated CPU/memory pair, an
+//     immutable image (digest or full semantic version), a read-only root
+//     filesystem, a non-root user, a health check, secrets injected through the
+//     secrets block and logs in a KMS-encrypted log group;
+//   - separate execution and task roles with Sid-named, least-privilege
+//     statements and confused-deputy-pinned trust policies;
+//   - a service in private subnets without public IPs, with the deployment
+//     circuit breaker and rollback, 200 % / 100 % rolling deployments, a pinned
+//     platform version, CPU target-tracking autoscaling and ECS managed tags;
+//   - for a web service, an Application Load Balancer with an HTTPS listener
+//     (ELBSecurityPolicy-TLS13-1-2-2021-06), an HTTP listener that only
+//     redirects, invalid-header dropping, deletion protection and access logs
+//     to a dedicated bucket; security groups chained by id;
+//   - for a Worker, no load balancer, and optionally Fargate Spot.
+//
+// It is built from awsecs and awselasticloadbalancingv2 directly (not
+// ecs_patterns), for control of every default and a lighter compile.
+//
+// The construct owns its cdk-nag suppressions; each is scoped to one resource
+// and one rule and says why.
+package fargateservice
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
+	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/internal/validate"
+)
+
+// FargateService is a hardened ECS service on Fargate. Its fields are the
+// escape hatch to the resources it owns; fields of the load balancer are nil
+// for a Worker.
+type FargateService struct {
+	constructs.Construct
+
+	// Cluster is the ECS cluster (created or given).
+	Cluster awsecs.ICluster
+	// Service is the ECS service.
+	Service awsecs.FargateService
+	// TaskDefinition is the Fargate task definition.
+	TaskDefinition awsecs.FargateTaskDefinition
+	// Container is the application container.
+	Container awsecs.ContainerDefinition
+	// ExecutionRole is the role ECS uses to start tasks (image pull, logs,
+	// secrets).
+	ExecutionRole awsiam.Role
+	// TaskRole is the application's role; grant to it with AddToTaskRolePolicy.
+	TaskRole awsiam.Role
+	// LogGroup receives the container logs.
+	LogGroup awslogs.LogGroup
+	// Key encrypts LogGroup.
+	Key awskms.Key
+	// ServiceSecurityGroup is the tasks' security group.
+	ServiceSecurityGroup awsec2.SecurityGroup
+	// Scaling is the service's autoscaling target.
+	Scaling awsecs.ScalableTaskCount
+
+	// LoadBalancer is the Application Load Balancer (nil for a Worker).
+	LoadBalancer elbv2.ApplicationLoadBalancer
+	// LoadBalancerSecurityGroup is the load balancer's security group.
+	LoadBalancerSecurityGroup awsec2.SecurityGroup
+	// HttpsListener is the HTTPS listener on 443.
+	HttpsListener elbv2.ApplicationListener
+	// HttpListener is the listener on 80, which only redirects to HTTPS.
+	HttpListener elbv2.ApplicationListener
+	// TargetGroup routes to the tasks.
+	TargetGroup elbv2.ApplicationTargetGroup
+	// AccessLogs is the bucket of the load balancer's access logs.
+	AccessLogs *securebucket.SecureBucket
+	// Alarms are the service's alarms (empty without Props.AlarmTopic).
+	Alarms []awscloudwatch.Alarm
+
+	taskPolicy awsiam.ManagedPolicy
+}
+
+// New creates a FargateService. It panics with a *validate.Error, naming the
+// construct path, the field, the value, the rule and the fix, when props are
+// invalid.
+func New(scope constructs.Construct, id string, props *Props) *FargateService {
+	if props == nil {
+		props = &Props{}
+	}
+	validate.Check("fargateservice", childPath(scope, id), props.validate())
+	s := props.withDefaults()
+
+	this := constructs.NewConstruct(scope, jsii.String(id))
+	fs := &FargateService{Construct: this}
+	if s.RemovalPolicy == awscdk.RemovalPolicy_DESTROY {
+		awscdk.Annotations_Of(this).AddWarningV2(jsii.String("groundwork:fargateservice:destroy"),
+			jsii.String("the log group, its key and the access-log bucket are destroyed with the stack; use RemovalPolicy_DESTROY in dev only"), nil)
+	}
+
+	fs.newCluster(&s)
+	fs.newLogs(&s)
+	img := newImage(this, &s)
+	fs.newExecutionRole(&s, img)
+	fs.newTaskRole()
+	fs.newTaskDefinition(&s, img)
+	fs.newSecurityGroups(&s)
+	if !s.Worker {
+		fs.newLoadBalancer(&s)
+	}
+	fs.newService(&s)
+	if len(s.TaskRoleStatements) > 0 {
+		fs.AddToTaskRolePolicy(s.TaskRoleStatements...)
+	}
+	fs.addAlarms(&s)
+	return fs
+}
+
+func (fs *FargateService) newCluster(s *settings) {
+	if s.Cluster != nil {
+		fs.Cluster = s.Cluster
+		return
+	}
+	fs.Cluster = awsecs.NewCluster(fs.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                            s.Vpc,
+		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
+		EnableFargateCapacityProviders: jsii.Bool(s.Spot),
+	})
+}
+
+func (fs *FargateService) newTaskDefinition(s *settings, img image) {
+	arch := awsecs.CpuArchitecture_X86_64()
+	if s.Architecture == ArchitectureARM64 {
+		arch = awsecs.CpuArchitecture_ARM64()
+	}
+	fs.TaskDefinition = awsecs.NewFargateTaskDefinition(fs.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
+		Cpu:            jsii.Number(float64(s.Cpu)),
+		MemoryLimitMiB: jsii.Number(float64(s.MemoryMiB)),
+		RuntimePlatform: &awsecs.RuntimePlatform{
+			CpuArchitecture:       arch,
+			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
+		},
+		// Without policy updates, the L2's automatic grants (image pull,
+		// log writes, secret reads: no Sid, wildcard actions) cannot widen
+		// the roles; their statements are explicit in roles.go.
+		ExecutionRole: fs.ExecutionRole.WithoutPolicyUpdates(nil),
+		TaskRole:      fs.TaskRole.WithoutPolicyUpdates(nil),
+	})
+
+	secrets := map[string]awsecs.Secret{}
+	for name, secret := range s.SecretsManager {
+		secrets[name] = awsecs.Secret_FromSecretsManager(secret, nil)
+	}
+	for name, param := range s.Parameters {
+		secrets[name] = awsecs.Secret_FromSsmParameter(param)
+	}
+	var hc *awsecs.HealthCheck
+	if h := s.healthCheck; h != nil {
+		hc = &awsecs.HealthCheck{
+			Command:     jsii.Strings(h.Command...),
+			Interval:    awscdk.Duration_Seconds(jsii.Number(h.Interval.Seconds())),
+			Timeout:     awscdk.Duration_Seconds(jsii.Number(h.Timeout.Seconds())),
+			Retries:     jsii.Number(float64(h.Retries)),
+			StartPeriod: awscdk.Duration_Seconds(jsii.Number(h.StartPeriod.Seconds())),
+		}
+	}
+	opts := &awsecs.ContainerDefinitionOptions{
+		Image:                  img.container,
+		ContainerName:          jsii.String(s.ContainerName),
+		Essential:              jsii.Bool(true),
+		ReadonlyRootFilesystem: jsii.Bool(true),
+		User:                   jsii.String(s.User),
+		// The only container may use all of the task's memory; the hard limit
+		// stops a leak at the task boundary.
+		MemoryLimitMiB: jsii.Number(float64(s.MemoryMiB)),
+		HealthCheck:    hc,
+		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
+			LogGroup:     fs.LogGroup,
+			StreamPrefix: jsii.String(s.ContainerName),
+		}),
+	}
+	if len(secrets) > 0 {
+		opts.Secrets = &secrets
+	}
+	if len(s.Environment) > 0 {
+		env := map[string]*string{}
+		for k, v := range s.Environment {
+			env[k] = jsii.String(v)
+		}
+		opts.Environment = &env
+		nag.SuppressDefault(fs.TaskDefinition, "AwsSolutions-ECS2",
+			"Environment holds plain configuration only: FargateService rejects secret-looking names and injects "+
+				"secrets through the secrets block from Secrets Manager and SSM.")
+	}
+	fs.Container = fs.TaskDefinition.AddContainer(jsii.String(s.ContainerName), opts)
+	if s.ContainerPort > 0 {
+		fs.Container.AddPortMappings(&awsecs.PortMapping{
+			ContainerPort: jsii.Number(float64(s.ContainerPort)),
+			Protocol:      awsecs.Protocol_TCP,
+		})
+	}
+	for i, path := range s.WritablePaths {
+		name := fmt.Sprintf("scratch%d", i)
+		fs.TaskDefinition.AddVolume(&awsecs.Volume{Name: jsii.String(name)})
+		fs.Container.AddMountPoints(&awsecs.MountPoint{
+			ContainerPath: jsii.String(path),
+			SourceVolume:  jsii.String(name),
+			ReadOnly:      jsii.Bool(false),
+		})
+	}
+}
+
+func (fs *FargateService) newService(s *settings) {
+	props := &awsecs.FargateServiceProps{
+		Cluster:        fs.Cluster,
+		TaskDefinition: fs.TaskDefinition,
+		DesiredCount:   jsii.Number(float64(s.DesiredCount)),
+		// Tasks in private subnets, never with a public address.
+		VpcSubnets:      s.VpcSubnets,
+		AssignPublicIp:  jsii.Bool(false),
+		SecurityGroups:  &[]awsec2.ISecurityGroup{fs.ServiceSecurityGroup},
+		PlatformVersion: awsecs.FargatePlatformVersion_VERSION1_4,
+		// Zero-downtime rolling deployments that roll back on failure.
+		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		MinHealthyPercent: jsii.Number(100),
+		MaxHealthyPercent: jsii.Number(200),
+		// Cost allocation: ECS tags tasks with the cluster and service, and
+		// copies the service's tags (Project, Environment, Owner) to them.
+		EnableECSManagedTags: jsii.Bool(true),
+		PropagateTags:        awsecs.PropagatedTagSource_SERVICE,
+		EnableExecuteCommand: jsii.Bool(false),
+	}
+	if props.VpcSubnets == nil {
+		props.VpcSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	}
+	if s.gracePeriod > 0 {
+		props.HealthCheckGracePeriod = awscdk.Duration_Seconds(jsii.Number(s.gracePeriod.Seconds()))
+	}
+	if s.Spot {
+		props.CapacityProviderStrategies = &[]*awsecs.CapacityProviderStrategy{{
+			CapacityProvider: jsii.String("FARGATE_SPOT"),
+			Weight:           jsii.Number(1),
+		}}
+	}
+	fs.Service = awsecs.NewFargateService(fs.Construct, jsii.String("Service"), props)
+	if s.Spot && s.Cluster == nil {
+		// FARGATE_SPOT must be associated with the cluster before the service
+		// asks for it; CDK does not order the two.
+		fs.Service.Node().AddDependency(fs.Cluster)
+	}
+	// Tasks start with the execution role's permissions in place.
+	fs.Service.Node().AddDependency(fs.Node().FindChild(jsii.String("ExecutionRolePolicy")))
+	if fs.TargetGroup != nil {
+		fs.Service.AttachToApplicationTargetGroup(fs.TargetGroup)
+		// The target group joins the load balancer through its listener;
+		// the service must not register before that exists.
+		fs.Service.Node().AddDependency(fs.HttpsListener)
+	}
+
+	fs.Scaling = fs.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: jsii.Number(float64(s.MinCapacity)),
+		MaxCapacity: jsii.Number(float64(s.MaxCapacity)),
+	})
+	fs.Scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(DefaultTargetCpuUtilization),
+	})
+}
+
+// childPath is the path the construct id will have under scope.
+func childPath(scope constructs.Construct, id string) string {
+	if p := *scope.Node().Path(); p != "" {
+		return p + "/" + id
+	}
+	return id
+}

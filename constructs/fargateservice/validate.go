@@ -1,0 +1,379 @@
+package fargateservice
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+
+	"github.com/groundwork-cdk/groundwork/internal/audit"
+	"github.com/groundwork-cdk/groundwork/internal/validate"
+)
+
+// envName is a POSIX environment variable name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// validate checks p before any resource exists.
+func (p *Props) validate() error {
+	s := p.withDefaults()
+	var errs []error
+	fail := func(field string, value any, rule, fix string) {
+		errs = append(errs, validate.Fail(field, value, rule, fix))
+	}
+
+	if p.Vpc == nil {
+		fail("Vpc", nil, "the tasks need a VPC", "pass the VPC, e.g. threetiervpc.New(...).Vpc")
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"Alarms.Http5xx", p.Alarms.Http5xx}, {"Alarms.UnhealthyTargets", p.Alarms.UnhealthyTargets}} {
+		if f.v < 0 {
+			fail(f.name, f.v, "an alarm threshold counts events and cannot be negative", "use 1 or more, or 0 for the default")
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"Alarms.CPUPercent", p.Alarms.CPUPercent}, {"Alarms.MemoryPercent", p.Alarms.MemoryPercent}} {
+		if f.v < 0 || f.v > 100 {
+			fail(f.name, f.v, "a utilization threshold is a percentage from 1 to 100", "use e.g. 85 (the default, or 0)")
+		}
+	}
+	if p.Alarms.TargetResponseTimeP99 < 0 {
+		fail("Alarms.TargetResponseTimeP99", p.Alarms.TargetResponseTimeP99, "a response time cannot be negative", "use e.g. time.Second (the default, or 0)")
+	}
+
+	// Image.
+	switch {
+	case p.Image == "" && p.ImageAsset == "":
+		fail("Image", "", "a container image is required", `set Image (e.g. "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1.2.3") or ImageAsset (a directory with a Dockerfile)`)
+	case p.Image != "" && p.ImageAsset != "":
+		fail("ImageAsset", p.ImageAsset, "Image and ImageAsset are alternatives", "set only one of them")
+	case p.Image != "":
+		if _, prob := parseImage(p.Image); prob != nil {
+			fail("Image", p.Image, prob.rule, prob.fix)
+		}
+	default:
+		if prob := checkImageAsset(p.ImageAsset); prob != nil {
+			fail("ImageAsset", p.ImageAsset, prob.rule, prob.fix)
+		}
+	}
+	if p.Architecture != ArchitectureX86_64 && p.Architecture != ArchitectureARM64 {
+		fail("Architecture", p.Architecture, "unknown architecture", "use ArchitectureX86_64 (default) or ArchitectureARM64")
+	}
+
+	// Size.
+	if mem, ok := fargateMemory[s.Cpu]; !ok {
+		fail("Cpu", s.Cpu, "Fargate CPU is one of 256, 512, 1024, 2048, 4096, 8192 or 16384 units", "choose one of them (512 is the default)")
+	} else if !contains(mem, s.MemoryMiB) {
+		fail("MemoryMiB", s.MemoryMiB, fmt.Sprintf("with Cpu %d, Fargate accepts MemoryMiB %s", s.Cpu, joinInts(mem)),
+			"choose a listed memory size, or a Cpu value that fits the memory you need")
+	}
+
+	// Container.
+	if s.ContainerPort < 0 || s.ContainerPort > 65535 {
+		fail("ContainerPort", s.ContainerPort, "a port is 1-65535", "use the port the application listens on (default 8080)")
+	}
+	if user, _, _ := strings.Cut(s.User, ":"); user == "root" || user == "0" {
+		fail("User", s.User, "the container must not run as root (a container escape then starts with root privileges)",
+			`run as an unprivileged user, e.g. "1000:1000" (the default); give that user ownership of what it writes in the image`)
+	}
+	if !envName.MatchString(s.ContainerName) {
+		fail("ContainerName", s.ContainerName, "a container name is letters, digits and underscores", `use e.g. "api"`)
+	}
+	for _, path := range p.WritablePaths {
+		if !strings.HasPrefix(path, "/") || path == "/" {
+			fail("WritablePaths", path, "a writable path is an absolute directory other than /", `use e.g. "/tmp"`)
+		}
+	}
+	errs = append(errs, p.validateEnvironment()...)
+	if s.healthCheck != nil {
+		errs = append(errs, s.validateHealthCheck()...)
+	}
+	if p.HealthCheckGracePeriod < 0 || p.HealthCheckGracePeriod%time.Second != 0 {
+		fail("HealthCheckGracePeriod", p.HealthCheckGracePeriod, "the grace period is a whole, non-negative number of seconds", "round it to seconds")
+	} else if s.healthCheck == nil && p.HealthCheckGracePeriod > 0 {
+		fail("HealthCheckGracePeriod", p.HealthCheckGracePeriod, "a grace period applies to load-balancer and container health checks, and this worker has neither",
+			"set HealthCheck, or drop HealthCheckGracePeriod")
+	} else if s.healthCheck != nil && s.gracePeriod < s.healthCheck.StartPeriod {
+		fail("HealthCheckGracePeriod", p.HealthCheckGracePeriod,
+			fmt.Sprintf("the grace period must be at least the container's start period (%s), or ECS kills tasks that are still starting (the guidance: at least as long as your container startup time)", s.healthCheck.StartPeriod),
+			fmt.Sprintf("set it to %s or more, or leave it 0 for the default (start period + 30s)", s.healthCheck.StartPeriod))
+	}
+	switch s.RemovalPolicy {
+	case awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
+	default:
+		fail("RemovalPolicy", string(s.RemovalPolicy), "log groups, keys and buckets can be retained or destroyed, not snapshotted",
+			"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY")
+	}
+
+	// Scaling.
+	switch {
+	case p.DesiredCount < 0 || p.MinCapacity < 0 || p.MaxCapacity < 0:
+		fail("DesiredCount", p.DesiredCount, "task counts cannot be negative", "use a positive count, or 0 for the default")
+	case s.MinCapacity > s.DesiredCount || s.DesiredCount > s.MaxCapacity:
+		fail("DesiredCount", s.DesiredCount, fmt.Sprintf("autoscaling needs MinCapacity (%d) <= DesiredCount (%d) <= MaxCapacity (%d)", s.MinCapacity, s.DesiredCount, s.MaxCapacity),
+			"adjust the counts so that they are ordered")
+	}
+	if p.RequireHighAvailability {
+		if s.DesiredCount < 2 {
+			fail("DesiredCount", s.DesiredCount, "RequireHighAvailability asks for at least 2 tasks, so that losing one task or one AZ leaves the service running",
+				"set DesiredCount to 2 or more (the default is 2)")
+		}
+		if s.MinCapacity < 2 {
+			fail("MinCapacity", s.MinCapacity, "RequireHighAvailability asks for at least 2 tasks, or autoscaling may scale in to one",
+				"set MinCapacity to 2 or more (the default is DesiredCount)")
+		}
+	}
+
+	// Network placement.
+	if p.AssignPublicIp {
+		fail("AssignPublicIp", true, "tasks run in private subnets without public IPs (the guidance: public subnets for the ALB and NAT, private for compute)",
+			"leave AssignPublicIp false; tasks reach ECR, Secrets Manager and CloudWatch Logs through the NAT gateway or VPC interface endpoints")
+	}
+	if p.VpcSubnets != nil {
+		if p.VpcSubnets.SubnetType == awsec2.SubnetType_PUBLIC {
+			fail("VpcSubnets", "SubnetType_PUBLIC", "tasks run in private subnets (the guidance: public subnets for the ALB and NAT, private for compute)",
+				"select PRIVATE_WITH_EGRESS subnets (the default), or PRIVATE_ISOLATED with VPC endpoints")
+		} else if p.Vpc != nil && selectsPublic(p.Vpc, p.VpcSubnets) {
+			fail("VpcSubnets", describeSelection(p.VpcSubnets), "the selection contains public subnets; tasks run in private subnets",
+				"select PRIVATE_WITH_EGRESS subnets (the default), or PRIVATE_ISOLATED with VPC endpoints")
+		}
+	}
+
+	// Task role.
+	errs = append(errs, checkStatements("TaskRoleStatements", p.TaskRoleStatements)...)
+
+	// Worker, Spot and the load balancer.
+	if p.Spot && !p.Worker {
+		fail("Spot", true, "Fargate Spot tasks can be interrupted at two minutes' notice; the guidance keeps Spot for fault-tolerant workloads, not user-facing services",
+			"set Worker: true for a service without a load balancer (a queue processor), or drop Spot")
+	}
+	if p.Worker {
+		var certPath, subnetDesc string
+		if p.Certificate != nil {
+			certPath = *p.Certificate.Node().Path()
+		}
+		if p.LoadBalancerSubnets != nil {
+			subnetDesc = describeSelection(p.LoadBalancerSubnets)
+		}
+		for _, f := range []struct {
+			name string
+			set  bool
+			v    any
+		}{
+			{"Certificate", p.Certificate != nil, certPath},
+			{"Internal", p.Internal, true},
+			{"LoadBalancerSubnets", p.LoadBalancerSubnets != nil, subnetDesc},
+			{"HealthCheckPath", p.HealthCheckPath != "", p.HealthCheckPath},
+			{"AccessLogsPrefix", p.AccessLogsPrefix != "", p.AccessLogsPrefix},
+			{"DisableDeletionProtection", p.DisableDeletionProtection, true},
+			{"ContainerPort", p.ContainerPort != 0, p.ContainerPort},
+		} {
+			if f.set {
+				fail(f.name, f.v, "a Worker has no load balancer and receives no traffic", "drop "+f.name+", or drop Worker for a web service")
+			}
+		}
+	} else {
+		if p.Certificate == nil {
+			fail("Certificate", nil, "the load balancer serves HTTPS on 443 (the guidance: TLS 1.2+ in transit everywhere) and needs an ACM certificate",
+				"pass awscertificatemanager.Certificate_FromCertificateArn(...) or a new awscertificatemanager.Certificate; or set Worker for a service without a load balancer")
+		}
+		if !strings.HasPrefix(s.HealthCheckPath, "/") {
+			fail("HealthCheckPath", s.HealthCheckPath, "a health check path starts with /", `use e.g. "/health"`)
+		}
+		if strings.Contains(s.AccessLogsPrefix, "AWSLogs") || strings.HasPrefix(s.AccessLogsPrefix, "/") || strings.HasSuffix(s.AccessLogsPrefix, "/") {
+			fail("AccessLogsPrefix", s.AccessLogsPrefix, "Elastic Load Balancing adds /AWSLogs/<account>/ itself; the prefix must not contain AWSLogs or start or end with /",
+				`use e.g. "alb" (the default)`)
+		}
+		if p.Vpc != nil && p.LoadBalancerSubnets != nil && !p.Internal && !selectsPublic(p.Vpc, p.LoadBalancerSubnets) {
+			fail("LoadBalancerSubnets", describeSelection(p.LoadBalancerSubnets), "an internet-facing load balancer needs public subnets",
+				"select PUBLIC subnets (the default), or set Internal")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Props) validateEnvironment() []error {
+	var errs []error
+	seen := map[string]string{}
+	check := func(field, name string) {
+		if !envName.MatchString(name) {
+			errs = append(errs, validate.Fail(field, name, "an environment variable name is letters, digits and underscores, not starting with a digit", "rename it"))
+		}
+		if other, dup := seen[name]; dup {
+			errs = append(errs, validate.Fail(field, name, "the variable is also set by "+other, "set each variable in one place only"))
+		}
+		seen[name] = field
+	}
+	for _, name := range sortedKeys(p.Environment) {
+		check("Environment", name)
+		if audit.LooksLikeSecretName(name) {
+			errs = append(errs, validate.Fail("Environment", name,
+				"the name looks like a secret, and environment values are stored in plain text in the task definition (the guidance: inject secrets via the secrets block)",
+				"store the value in Secrets Manager or SSM Parameter Store and pass it through SecretsManager or Parameters; if it is a reference (an ARN or a name), end the variable name in _ARN, _NAME or _ID"))
+		}
+	}
+	for _, name := range sortedKeys(p.SecretsManager) {
+		check("SecretsManager", name)
+		if p.SecretsManager[name] == nil {
+			errs = append(errs, validate.Fail("SecretsManager", name, "the secret is nil", "pass the secret, e.g. awssecretsmanager.Secret_FromSecretCompleteArn(...)"))
+		}
+	}
+	for _, name := range sortedKeys(p.Parameters) {
+		check("Parameters", name)
+		if p.Parameters[name] == nil {
+			errs = append(errs, validate.Fail("Parameters", name, "the parameter is nil", "pass the parameter, e.g. awsssm.StringParameter_FromSecureStringParameterAttributes(...)"))
+		}
+	}
+	return errs
+}
+
+func (s *settings) validateHealthCheck() []error {
+	var errs []error
+	hc := s.healthCheck
+	if len(hc.Command) < 2 || (hc.Command[0] != "CMD" && hc.Command[0] != "CMD-SHELL") {
+		errs = append(errs, validate.Fail("HealthCheck.Command", fmt.Sprintf("%q", hc.Command), `ECS runs a health check command given as ["CMD", exe, args...] or ["CMD-SHELL", "shell command"]`,
+			`e.g. ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"], or ["CMD", "/app", "healthcheck"] for images without a shell`))
+	}
+	for _, d := range []struct {
+		name     string
+		v        time.Duration
+		min, max time.Duration
+	}{
+		{"HealthCheck.Interval", hc.Interval, 5 * time.Second, 300 * time.Second},
+		{"HealthCheck.Timeout", hc.Timeout, 2 * time.Second, 120 * time.Second},
+		{"HealthCheck.StartPeriod", hc.StartPeriod, 0, 300 * time.Second},
+	} {
+		if d.v < d.min || d.v > d.max || d.v%time.Second != 0 {
+			errs = append(errs, validate.Fail(d.name, d.v, fmt.Sprintf("ECS accepts whole seconds from %s to %s", d.min, d.max), "choose a value in range, or 0 for the default"))
+		}
+	}
+	if hc.Retries < 1 || hc.Retries > 10 {
+		errs = append(errs, validate.Fail("HealthCheck.Retries", hc.Retries, "ECS accepts 1 to 10 retries", "choose a value in range, or 0 for the default (3)"))
+	}
+	return errs
+}
+
+// checkStatements enforces the invariants on caller-supplied task role
+// statements: a Sid, Allow only, explicit actions, and no bare "*" resource
+// except for actions without resource-level permissions.
+func checkStatements(field string, statements []awsiam.PolicyStatement) []error {
+	var errs []error
+	for i, st := range statements {
+		where := fmt.Sprintf("%s[%d]", field, i)
+		if st == nil {
+			errs = append(errs, validate.Fail(where, nil, "the statement is nil", "remove it"))
+			continue
+		}
+		sid := ""
+		if st.Sid() != nil {
+			sid = *st.Sid()
+		}
+		if sid == "" {
+			errs = append(errs, validate.Fail(where+".Sid", "", "every policy statement carries a readable Sid", `set Sid, e.g. "ReadOrdersTable"`))
+		}
+		if len(derefAll(st.NotActions())) > 0 || len(derefAll(st.NotResources())) > 0 {
+			errs = append(errs, validate.Fail(where, sid, "NotAction and NotResource grant everything else", "list the actions and resources explicitly"))
+		}
+		if *st.HasPrincipal() {
+			errs = append(errs, validate.Fail(where, sid, "a role's permissions are an identity policy and name no principal", "remove the principal"))
+		}
+		if st.Effect() != awsiam.Effect_ALLOW {
+			continue
+		}
+		actions := derefAll(st.Actions())
+		if len(actions) == 0 {
+			errs = append(errs, validate.Fail(where, sid, "the statement grants no action", "list the actions explicitly"))
+		}
+		for _, a := range actions {
+			if strings.Contains(a, "*") {
+				errs = append(errs, validate.Fail(where+".Actions", a, "wildcard actions grant more than the task needs (the guidance: never use * in Action)", "list the actions explicitly"))
+			}
+		}
+		for _, r := range derefAll(st.Resources()) {
+			if r != "*" {
+				continue
+			}
+			for _, a := range actions {
+				if _, ok := audit.WildcardResourceActions[a]; !ok {
+					errs = append(errs, validate.Fail(where+".Resources", "*", fmt.Sprintf("%s on every resource is wider than the task needs (the guidance: never use * in Resource)", a),
+						"name the resource ARNs"))
+				}
+			}
+		}
+		if len(derefAll(st.Resources())) == 0 {
+			errs = append(errs, validate.Fail(where+".Resources", sid, "the statement names no resource", "name the resource ARNs"))
+		}
+	}
+	return errs
+}
+
+// selectsPublic reports whether the selection includes a public subnet.
+func selectsPublic(vpc awsec2.IVpc, sel *awsec2.SubnetSelection) (public bool) {
+	defer func() {
+		// An unmatched selection fails inside jsii; treat it as "no", CDK
+		// reports it with its own message when the service is built.
+		if recover() != nil {
+			public = false
+		}
+	}()
+	got := vpc.SelectSubnets(sel)
+	return got.HasPublic != nil && *got.HasPublic
+}
+
+func describeSelection(sel *awsec2.SubnetSelection) string {
+	switch {
+	case sel.SubnetType != "":
+		return "SubnetType_" + string(sel.SubnetType)
+	case sel.SubnetGroupName != nil:
+		return "SubnetGroupName " + *sel.SubnetGroupName
+	}
+	return "<selection>"
+}
+
+func contains(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func joinInts(list []int) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func derefAll(p *[]*string) []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, 0, len(*p))
+	for _, s := range *p {
+		if s != nil {
+			out = append(out, *s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,224 @@
+package fargateservice_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/constructs/fargateservice"
+	"github.com/groundwork-cdk/groundwork/internal/testkit"
+)
+
+func statement(sid string, actions []string, resources ...string) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String(sid), Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...),
+	})
+}
+
+func TestValidation(t *testing.T) {
+	// Validation runs before any resource exists, so this App is never
+	// synthesized.
+	app := testkit.NewApp(nil)
+	st := testkit.NewStack(app, "Invalid")
+	vpc := newVpc(st)
+	certificate := cert(st)
+	secret := awssecretsmanager.Secret_FromSecretCompleteArn(st, jsii.String("Secret"), jsii.String(dbSecretArn))
+	web := func(edit func(p *fargateservice.Props)) *fargateservice.Props {
+		p := &fargateservice.Props{Vpc: vpc, Image: ecrImage, Certificate: certificate}
+		edit(p)
+		return p
+	}
+	tests := []struct {
+		name  string
+		props *fargateservice.Props
+		want  []string
+	}{
+		{"negative 5xx threshold", web(func(p *fargateservice.Props) { p.Alarms.Http5xx = -2 }),
+			[]string{"Alarms.Http5xx = -2", "cannot be negative", "use 1 or more"}},
+		{"memory threshold above 100 %", web(func(p *fargateservice.Props) { p.Alarms.MemoryPercent = 150 }),
+			[]string{"Alarms.MemoryPercent = 150", "percentage from 1 to 100"}},
+		{"image tagged latest", web(func(p *fargateservice.Props) { p.Image = "nginx:latest" }),
+			[]string{`Image = "nginx:latest"`, `"latest" moves with every push`, "never latest", "pin the digest (nginx@sha256:<64 hex>", "or a full semantic version (nginx:1.2.3)"}},
+		{"image without a tag", web(func(p *fargateservice.Props) { p.Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api" }),
+			[]string{`Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api"`, "without a tag pulls \"latest\"", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.2.3"}},
+		{"image with a moving minor tag", web(func(p *fargateservice.Props) { p.Image = "registry.example.com:5000/team/api:1.2" }),
+			[]string{`Image = "registry.example.com:5000/team/api:1.2"`, `tag "1.2" is not a full MAJOR.MINOR.PATCH version`, "registry.example.com:5000/team/api:1.2.3"}},
+		{"image with a named tag", web(func(p *fargateservice.Props) { p.Image = "ghcr.io/acme/api:stable" }),
+			[]string{`tag "stable" is not a full MAJOR.MINOR.PATCH`, "pin the digest"}},
+		{"image with a short digest", web(func(p *fargateservice.Props) { p.Image = "nginx@sha256:abc" }),
+			[]string{`Image = "nginx@sha256:abc"`, "64 lowercase hex digits"}},
+		{"no image", web(func(p *fargateservice.Props) { p.Image = "" }),
+			[]string{`Image = ""`, "a container image is required", "or ImageAsset"}},
+		{"image and image asset", web(func(p *fargateservice.Props) { p.ImageAsset = "testdata/app" }),
+			[]string{`ImageAsset = "testdata/app"`, "alternatives", "set only one"}},
+		{"image asset without a Dockerfile", web(func(p *fargateservice.Props) { p.Image = ""; p.ImageAsset = "testdata" }),
+			[]string{`ImageAsset = "testdata"`, "containing a Dockerfile"}},
+		{"invalid CPU/memory pair", web(func(p *fargateservice.Props) { p.Cpu = 512; p.MemoryMiB = 512 }),
+			[]string{"MemoryMiB = 512", "with Cpu 512, Fargate accepts MemoryMiB 1024, 2048, 3072, 4096", "choose a listed memory size"}},
+		{"memory off the step", web(func(p *fargateservice.Props) { p.Cpu = 8192; p.MemoryMiB = 18432 }),
+			[]string{"MemoryMiB = 18432", "with Cpu 8192, Fargate accepts MemoryMiB 16384, 20480, 24576"}},
+		{"invalid CPU", web(func(p *fargateservice.Props) { p.Cpu = 300 }),
+			[]string{"Cpu = 300", "256, 512, 1024, 2048, 4096, 8192 or 16384", "choose one of them"}},
+		{"grace period shorter than the start period", web(func(p *fargateservice.Props) { p.HealthCheckGracePeriod = 30 * time.Second }),
+			[]string{"HealthCheckGracePeriod = 30s", "at least the container's start period (1m0s)", "set it to 1m0s or more"}},
+		{"grace period shorter than a custom start period", web(func(p *fargateservice.Props) {
+			p.HealthCheck = &fargateservice.HealthCheck{StartPeriod: 200 * time.Second}
+			p.HealthCheckGracePeriod = 120 * time.Second
+		}), []string{"HealthCheckGracePeriod = 2m0s", "start period (3m20s)", "set it to 3m20s or more"}},
+		{"secret-looking environment variable", web(func(p *fargateservice.Props) {
+			p.Environment = map[string]string{"DB_PASSWORD": "hunter2", "DB_SECRET_ARN": dbSecretArn}
+		}), []string{`Environment = "DB_PASSWORD"`, "looks like a secret", "inject secrets via the secrets block", "pass it through SecretsManager or Parameters"}},
+		{"variable set twice", web(func(p *fargateservice.Props) {
+			p.Environment = map[string]string{"DB": "x"}
+			p.SecretsManager = map[string]awssecretsmanager.ISecret{"DB": secret}
+		}), []string{`SecretsManager = "DB"`, "also set by Environment", "one place only"}},
+		{"invalid variable name", web(func(p *fargateservice.Props) { p.Environment = map[string]string{"1X": "y"} }),
+			[]string{`Environment = "1X"`, "letters, digits and underscores"}},
+		{"tasks in public subnets", web(func(p *fargateservice.Props) {
+			p.VpcSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
+		}), []string{`VpcSubnets = "SubnetType_PUBLIC"`, "tasks run in private subnets", "select PRIVATE_WITH_EGRESS subnets"}},
+		{"tasks in public subnets by group name", web(func(p *fargateservice.Props) {
+			p.VpcSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String("Public")}
+		}), []string{`VpcSubnets = "SubnetGroupName Public"`, "contains public subnets", "select PRIVATE_WITH_EGRESS"}},
+		{"public IP", web(func(p *fargateservice.Props) { p.AssignPublicIp = true }),
+			[]string{"AssignPublicIp = true", "without public IPs", "NAT gateway or VPC interface endpoints"}},
+		{"web service without a certificate", web(func(p *fargateservice.Props) { p.Certificate = nil }),
+			[]string{"Certificate = <nil>", "serves HTTPS on 443", "needs an ACM certificate", "Certificate_FromCertificateArn", "or set Worker"}},
+		{"Spot with a load balancer", web(func(p *fargateservice.Props) { p.Spot = true }),
+			[]string{"Spot = true", "not user-facing services", "set Worker: true"}},
+		{"worker with load-balancer settings", web(func(p *fargateservice.Props) { p.Worker = true; p.Internal = true }),
+			[]string{`Certificate = "Invalid/Cert"`, "Internal = true", "a Worker has no load balancer", "drop Internal"}},
+		{"root user", web(func(p *fargateservice.Props) { p.User = "root" }),
+			[]string{`User = "root"`, "must not run as root", `"1000:1000"`}},
+		{"root uid with a group", web(func(p *fargateservice.Props) { p.User = "0:1000" }),
+			[]string{`User = "0:1000"`, "must not run as root"}},
+		{"no VPC", web(func(p *fargateservice.Props) { p.Vpc = nil }),
+			[]string{"Vpc = <nil>", "need a VPC", "threetiervpc"}},
+		{"high availability with one task", web(func(p *fargateservice.Props) { p.RequireHighAvailability = true; p.DesiredCount = 1 }),
+			[]string{"DesiredCount = 1", "MinCapacity = 1", "at least 2 tasks", "set DesiredCount to 2 or more"}},
+		{"high availability scaling in to one", web(func(p *fargateservice.Props) {
+			p.RequireHighAvailability = true
+			p.MinCapacity = 1
+		}), []string{"MinCapacity = 1", "scale in to one", "set MinCapacity to 2 or more"}},
+		{"unordered counts", web(func(p *fargateservice.Props) { p.MinCapacity = 3 }),
+			[]string{"DesiredCount = 2", "MinCapacity (3) <= DesiredCount (2) <= MaxCapacity (12)"}},
+		{"task role statement without a Sid", web(func(p *fargateservice.Props) {
+			p.TaskRoleStatements = []awsiam.PolicyStatement{statement("", []string{"s3:GetObject"}, "arn:aws:s3:::b/*")}
+		}), []string{`TaskRoleStatements[0].Sid = ""`, "readable Sid", "set Sid"}},
+		{"task role statement with a wildcard action", web(func(p *fargateservice.Props) {
+			p.TaskRoleStatements = []awsiam.PolicyStatement{statement("All", []string{"dynamodb:*"}, ordersTable)}
+		}), []string{`TaskRoleStatements[0].Actions = "dynamodb:*"`, "never use * in Action", "list the actions explicitly"}},
+		{"task role statement on every resource", web(func(p *fargateservice.Props) {
+			p.TaskRoleStatements = []awsiam.PolicyStatement{statement("Everything", []string{"s3:GetObject"}, "*")}
+		}), []string{`TaskRoleStatements[0].Resources = "*"`, "s3:GetObject on every resource", "name the resource ARNs"}},
+		{"health check command without CMD", web(func(p *fargateservice.Props) {
+			p.HealthCheck = &fargateservice.HealthCheck{Command: []string{"curl localhost"}}
+		}), []string{"HealthCheck.Command", `["CMD", exe, args...]`}},
+		{"health check out of range", web(func(p *fargateservice.Props) {
+			p.HealthCheck = &fargateservice.HealthCheck{Interval: time.Second, Retries: 11}
+		}), []string{"HealthCheck.Interval = 1s", "from 5s to 5m0s", "HealthCheck.Retries = 11", "1 to 10 retries"}},
+		{"grace period for a worker without health checks", &fargateservice.Props{Vpc: vpc, Image: ecrImage, Worker: true,
+			HealthCheckGracePeriod: time.Minute}, []string{"HealthCheckGracePeriod = 1m0s", "has neither", "set HealthCheck"}},
+		{"access log prefix with AWSLogs", web(func(p *fargateservice.Props) { p.AccessLogsPrefix = "x/AWSLogs" }),
+			[]string{`AccessLogsPrefix = "x/AWSLogs"`, "must not contain AWSLogs"}},
+		{"internet-facing load balancer in private subnets", web(func(p *fargateservice.Props) {
+			p.LoadBalancerSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+		}), []string{`LoadBalancerSubnets = "SubnetType_PRIVATE_WITH_EGRESS"`, "needs public subnets", "or set Internal"}},
+		{"snapshot removal policy", web(func(p *fargateservice.Props) { p.RemovalPolicy = awscdk.RemovalPolicy_SNAPSHOT }),
+			[]string{`RemovalPolicy = "SNAPSHOT"`, "use RemovalPolicy_RETAIN"}},
+		{"unknown architecture", web(func(p *fargateservice.Props) { p.Architecture = fargateservice.Architecture(7) }),
+			[]string{"Architecture = Architecture(7)", "ArchitectureARM64"}},
+		{"port out of range", web(func(p *fargateservice.Props) { p.ContainerPort = 70000 }),
+			[]string{"ContainerPort = 70000", "a port is 1-65535"}},
+		{"container name with a hyphen", web(func(p *fargateservice.Props) { p.ContainerName = "my-app" }),
+			[]string{`ContainerName = "my-app"`, "letters, digits and underscores"}},
+		{"fractional grace period", web(func(p *fargateservice.Props) { p.HealthCheckGracePeriod = 1500 * time.Millisecond }),
+			[]string{"HealthCheckGracePeriod = 1.5s", "whole, non-negative number of seconds"}},
+		{"negative count", web(func(p *fargateservice.Props) { p.DesiredCount = -1 }),
+			[]string{"DesiredCount = -1", "cannot be negative"}},
+		{"nil secret", web(func(p *fargateservice.Props) {
+			p.SecretsManager = map[string]awssecretsmanager.ISecret{"TOKEN": nil}
+		}), []string{`SecretsManager = "TOKEN"`, "the secret is nil"}},
+		{"task role statement with a principal", web(func(p *fargateservice.Props) {
+			p.TaskRoleStatements = []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("Trust"), Actions: jsii.Strings("sts:AssumeRole"), Resources: jsii.Strings("*"),
+				Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+			})}
+		}), []string{`TaskRoleStatements[0] = "Trust"`, "name no principal", `TaskRoleStatements[0].Resources = "*"`}},
+		{"task role statement with NotAction", web(func(p *fargateservice.Props) {
+			p.TaskRoleStatements = []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("AllButIam"), NotActions: jsii.Strings("iam:PassRole"), Resources: jsii.Strings(ordersTable),
+			})}
+		}), []string{`TaskRoleStatements[0] = "AllButIam"`, "NotAction and NotResource grant everything else", "grants no action"}},
+		{"health check path without a slash", web(func(p *fargateservice.Props) { p.HealthCheckPath = "health" }),
+			[]string{`HealthCheckPath = "health"`, "starts with /"}},
+		{"relative writable path", web(func(p *fargateservice.Props) { p.WritablePaths = []string{"tmp"} }),
+			[]string{`WritablePaths = "tmp"`, "absolute directory"}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("Service%d", i)
+			msg := testkit.ValidationError(t, func() { fargateservice.New(st, id, tc.props) })
+			want := append([]string{`fargateservice "Invalid/` + id + `": invalid props`}, tc.want...)
+			for _, w := range want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+		})
+	}
+	t.Run("all problems are reported together", func(t *testing.T) {
+		msg := testkit.ValidationError(t, func() { fargateservice.New(st, "Empty", nil) })
+		for _, w := range []string{"Vpc = <nil>", `Image = ""`, "Certificate = <nil>"} {
+			if !strings.Contains(msg, w) {
+				t.Errorf("message lacks %q:\n%s", w, msg)
+			}
+		}
+		if n := strings.Count(msg, "\n  - "); n != 3 {
+			t.Errorf("want 3 problems, got %d:\n%s", n, msg)
+		}
+	})
+	t.Run("AddToTaskRolePolicy rejects Sid-less and wildcard statements", func(t *testing.T) {
+		svc := fargateservice.New(st, "Valid", web(func(*fargateservice.Props) {}))
+		msg := testkit.ValidationError(t, func() {
+			svc.AddToTaskRolePolicy(statement("", []string{"sqs:*"}, "arn:aws:sqs:eu-west-1:123456789012:jobs"))
+		})
+		for _, w := range []string{`fargateservice "Invalid/Valid"`, `AddToTaskRolePolicy[0].Sid = ""`, `AddToTaskRolePolicy[0].Actions = "sqs:*"`} {
+			if !strings.Contains(msg, w) {
+				t.Errorf("message lacks %q:\n%s", w, msg)
+			}
+		}
+	})
+}
+
+func TestValidMemoryMiB(t *testing.T) {
+	tests := []struct {
+		cpu        int
+		n          int
+		first, end int
+	}{
+		{256, 3, 512, 2048},
+		{512, 4, 1024, 4096},
+		{1024, 7, 2048, 8192},
+		{2048, 13, 4096, 16384},
+		{4096, 23, 8192, 30720},
+		{8192, 12, 16384, 61440},
+		{16384, 12, 32768, 122880},
+	}
+	for _, tc := range tests {
+		got := fargateservice.ValidMemoryMiB(tc.cpu)
+		if len(got) != tc.n || got[0] != tc.first || got[len(got)-1] != tc.end {
+			t.Errorf("ValidMemoryMiB(%d) = %v; want %d sizes from %d to %d", tc.cpu, got, tc.n, tc.first, tc.end)
+		}
+	}
+	if got := fargateservice.ValidMemoryMiB(300); got != nil {
+		t.Errorf("ValidMemoryMiB(300) = %v; want nil", got)
+	}
+}
