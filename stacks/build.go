@@ -25,6 +25,7 @@ type Platform struct {
 	Storage       *StorageStack
 	Network       *NetworkStack
 	Api           *ApiStack
+	Service       *ServiceStack
 	Observability *ObservabilityStack
 }
 
@@ -41,8 +42,10 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 			Network: NewNetworkStack(app, cfg),
 		}
 		p.Api = NewApiStack(app, cfg, p.Network)
+		p.Service = NewServiceStack(app, cfg, p.Network)
 		p.Observability = NewObservabilityStack(app, cfg, []Row{
 			p.Api.DashboardRow(),
+			p.Service.DashboardRow(),
 			p.Network.DashboardRow(),
 			p.Storage.DashboardRow(),
 		})

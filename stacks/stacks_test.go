@@ -38,7 +38,7 @@ func assembly(t *testing.T) *testkit.Assembly {
 }
 
 // parts are the stacks every environment has.
-var parts = []string{"Storage", "Network", "Api", "Observability"}
+var parts = []string{"Storage", "Network", "Api", "Service", "Observability"}
 
 // forEachStack runs fn for every stack of every environment.
 func forEachStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *testkit.Stack)) {
@@ -302,7 +302,7 @@ func TestObservabilityStack(t *testing.T) {
 			s.ResourceCountIs(t, "AWS::CloudWatch::Dashboard", 1)
 			s.HasResourceProperties(t, "AWS::CloudWatch::Dashboard", map[string]any{"DashboardName": "groundwork-" + cfg.Name})
 			body, _ := json.Marshal(s.Resource(t, s.LogicalID(t, "Dashboard"))["Properties"])
-			for _, row := range []string{"## Network: NAT gateways", "## Storage: invoices bucket"} {
+			for _, row := range []string{"## Api: orders API", "## Service: api-service on Fargate", "## Network: NAT gateways", "## Storage: invoices bucket"} {
 				if !strings.Contains(string(body), row) {
 					t.Errorf("dashboard has no row %q", row)
 				}
@@ -440,5 +440,41 @@ func TestApiBundle(t *testing.T) {
 	defer f.Close()
 	if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC || f.OSABI != elf.ELFOSABI_NONE {
 		t.Errorf("bootstrap is %v %v %v, want an arm64 Linux executable", f.Machine, f.Type, f.OSABI)
+	}
+}
+
+func TestServiceStack(t *testing.T) {
+	asm := assembly(t)
+	for _, cfg := range stacks.Defaults() {
+		s := asm.Stack(t, cfg.StackName("Service"))
+		t.Run(s.Name, func(t *testing.T) {
+			s.HasResourceProperties(t, "AWS::ECS::Service", map[string]any{
+				"DesiredCount": cfg.Service.DesiredCount, "LaunchType": "FARGATE", "PlatformVersion": "1.4.0",
+				"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{
+					"AssignPublicIp": "DISABLED"})},
+			})
+			s.HasResourceProperties(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{
+				"MinCapacity": cfg.Service.DesiredCount, "MaxCapacity": cfg.Service.MaxCount})
+			s.HasResourceProperties(t, "AWS::ECS::TaskDefinition", map[string]any{
+				"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+					"Image": assertions.Match_AnyValue(),
+					"Secrets": []any{map[string]any{"Name": "DB_PASSWORD", "ValueFrom": map[string]any{"Ref": s.LogicalID(t, "DbPassword")}}},
+					"ReadonlyRootFilesystem": true,
+				})},
+			})
+			s.HasResourceProperties(t, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{
+				"Protocol": "HTTPS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+				"Certificates": []any{map[string]any{"CertificateArn": cfg.Service.CertificateArn}},
+			})
+			s.HasResourceProperties(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
+				"Scheme": "internet-facing",
+				"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]any{
+					map[string]any{"Key": "deletion_protection.enabled", "Value": fmt.Sprint(cfg.TerminationProtection)},
+				}),
+			})
+			s.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 6)
+			s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{
+				"Name": "/groundwork/" + cfg.Name + "/service/load-balancer-dns", "Type": "String"})
+		})
 	}
 }
