@@ -457,8 +457,8 @@ func TestServiceStack(t *testing.T) {
 				"MinCapacity": cfg.Service.DesiredCount, "MaxCapacity": cfg.Service.MaxCount})
 			s.HasResourceProperties(t, "AWS::ECS::TaskDefinition", map[string]any{
 				"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
-					"Image": assertions.Match_AnyValue(),
-					"Secrets": []any{map[string]any{"Name": "DB_PASSWORD", "ValueFrom": map[string]any{"Ref": s.LogicalID(t, "DbPassword")}}},
+					"Image":                  assertions.Match_AnyValue(),
+					"Secrets":                []any{map[string]any{"Name": "DB_PASSWORD", "ValueFrom": map[string]any{"Ref": s.LogicalID(t, "DbPassword")}}},
 					"ReadonlyRootFilesystem": true,
 				})},
 			})
