@@ -96,6 +96,7 @@ func printTable(w io.Writer, reports []cost.Report) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	sort.SliceStable(envs, func(i, j int) bool { return envRank(envs[i]) < envRank(envs[j]) })
 	for _, e := range envs {
 		fmt.Fprintf(w, "%-8s %8.2f USD/month fixed\n", e, envTotals[e])
 	}
@@ -109,6 +110,19 @@ func printTable(w io.Writer, reports []cost.Report) {
 		sort.Strings(unpriced)
 		fmt.Fprintf(w, "Unpriced (not in the table): %s\n", strings.Join(dedupe(unpriced), ", "))
 	}
+}
+
+// envRank orders environments dev, staging, prod, then the rest.
+func envRank(env string) int {
+	switch strings.ToLower(env) {
+	case "dev":
+		return 0
+	case "staging":
+		return 1
+	case "prod":
+		return 2
+	}
+	return 3
 }
 
 func dedupe(s []string) []string {
