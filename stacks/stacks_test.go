@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -22,20 +22,13 @@ import (
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 // synth builds every environment once for the whole package.
-var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
+var synth = testkit.Once(func() awscdk.App {
 	app := testkit.NewApp(nil)
 	stacks.Build(app, stacks.Defaults(), stacks.Options{})
-	return testkit.Synth(app)
+	return app
 })
 
-func assembly(t *testing.T) *testkit.Assembly {
-	t.Helper()
-	asm, err := synth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return asm
-}
+func assembly(t *testing.T) *testkit.Assembly { return synth.Assembly(t) }
 
 // parts are the stacks every environment has.
 var parts = []string{"Storage", "Network", "Api", "Service", "Observability"}

@@ -97,7 +97,7 @@ func New(scope constructs.Construct, id string, props *Props) *FargateService {
 	if props == nil {
 		props = &Props{}
 	}
-	validate.Check("fargateservice", childPath(scope, id), props.validate())
+	validate.Check("fargateservice", validate.ChildPath(scope, id), props.validate())
 	s := props.withDefaults()
 
 	this := constructs.NewConstruct(scope, jsii.String(id))
@@ -273,12 +273,4 @@ func (fs *FargateService) newService(s *settings) {
 	fs.Scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
 		TargetUtilizationPercent: jsii.Number(DefaultTargetCpuUtilization),
 	})
-}
-
-// childPath is the path the construct id will have under scope.
-func childPath(scope constructs.Construct, id string) string {
-	if p := *scope.Node().Path(); p != "" {
-		return p + "/" + id
-	}
-	return id
 }

@@ -1,7 +1,6 @@
 package fargateservice_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +35,7 @@ const (
 )
 
 // One App, one synth for the whole package: each scenario is its own stack.
-var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
+var synth = testkit.Once(func() awscdk.App {
 	app := testkit.NewApp(nil)
 	nag.Apply(app, nag.Options{})
 
@@ -114,17 +113,10 @@ var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
 		Alarms:     fargateservice.AlarmThresholds{CPUPercent: 95},
 		Spot:       true,
 	})
-	return testkit.Synth(app)
+	return app
 })
 
-func stack(t *testing.T, name string) *testkit.Stack {
-	t.Helper()
-	asm, err := synth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return asm.Stack(t, name)
-}
+func stack(t *testing.T, name string) *testkit.Stack { return synth.Stack(t, name) }
 
 func cert(scope constructs.Construct) awscertificatemanager.ICertificate {
 	return awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("Cert"), jsii.String(certArn))

@@ -16,7 +16,6 @@ package hardenedfunction
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -94,7 +93,7 @@ func New(scope constructs.Construct, id string, props *Props) *HardenedFunction 
 		props = &Props{}
 	}
 	pkg, err := props.validate()
-	validate.Check("hardenedfunction", childPath(scope, id), err)
+	validate.Check("hardenedfunction", validate.ChildPath(scope, id), err)
 
 	removal := props.RemovalPolicy
 	if removal == "" {
@@ -386,7 +385,7 @@ func (hf *HardenedFunction) allowLogsToUseKey(id string, props *Props, partition
 	}
 	sid := "AllowCloudWatchLogs"
 	if props.EncryptionKey != nil {
-		sid += "For" + sidSafe(id)
+		sid += "For" + iamx.SidSafe(id)
 	}
 	added := hf.Key.AddToResourcePolicy(iamx.Statement{
 		Sid: sid,
@@ -431,8 +430,8 @@ func newDeadLetterQueue(scope constructs.Construct, key awskms.IKey, removal aws
 	return q
 }
 
-func secretSid(name string) string    { return "ReadSecret" + sidSafe(camel(name)) }
-func secretKeySid(name string) string { return "DecryptSecret" + sidSafe(camel(name)) }
+func secretSid(name string) string    { return "ReadSecret" + iamx.SidSafe(camel(name)) }
+func secretKeySid(name string) string { return "DecryptSecret" + iamx.SidSafe(camel(name)) }
 
 // camel turns API_SECRET_ARN into ApiSecretArn.
 func camel(s string) string {
@@ -444,16 +443,3 @@ func camel(s string) string {
 	}
 	return b.String()
 }
-
-// childPath is the path the construct id will have under scope.
-func childPath(scope constructs.Construct, id string) string {
-	if p := *scope.Node().Path(); p != "" {
-		return p + "/" + id
-	}
-	return id
-}
-
-var notAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)
-
-// sidSafe strips what a Sid may not contain (Sids are alphanumeric).
-func sidSafe(s string) string { return notAlnum.ReplaceAllString(s, "") }

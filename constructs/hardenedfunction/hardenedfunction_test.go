@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +47,7 @@ func newStack(app awscdk.App, name string) awscdk.Stack {
 }
 
 // One App, one synth for the whole package: each scenario is its own stack.
-var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
+var synth = testkit.Once(func() awscdk.App {
 	app := testkit.NewApp(nil)
 	for _, tag := range audit.RequiredTags {
 		awscdk.Tags_Of(app).Add(jsii.String(tag), jsii.String("test"), nil)
@@ -138,22 +137,12 @@ var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
 		Code:          awslambda.Code_FromInline(jsii.String("exports.handler = async () => ({ statusCode: 204 });")),
 		EncryptionKey: awskms.Key_FromKeyArn(node, jsii.String("ImportedKey"), jsii.String(secretKeyArn)),
 	})
-	return testkit.Synth(app)
+	return app
 })
 
-func assembly(t *testing.T) *testkit.Assembly {
-	t.Helper()
-	asm, err := synth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return asm
-}
+func assembly(t *testing.T) *testkit.Assembly { return synth.Assembly(t) }
 
-func stack(t *testing.T, name string) *testkit.Stack {
-	t.Helper()
-	return assembly(t).Stack(t, name)
-}
+func stack(t *testing.T, name string) *testkit.Stack { return synth.Stack(t, name) }
 
 type expectation struct {
 	name  string

@@ -11,7 +11,6 @@ package securebucket
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -46,7 +45,7 @@ func New(scope constructs.Construct, id string, props *Props) *SecureBucket {
 	if props == nil {
 		props = &Props{}
 	}
-	validate.Check("securebucket", childPath(scope, id), props.validate())
+	validate.Check("securebucket", validate.ChildPath(scope, id), props.validate())
 
 	removal := props.RemovalPolicy
 	if removal == "" {
@@ -110,7 +109,7 @@ func New(scope constructs.Construct, id string, props *Props) *SecureBucket {
 		LogFilePrefix:         jsii.String(prefix),
 	})
 	sb.AccessLogs.AddToResourcePolicy(iamx.Statement{
-		Sid:        "AllowServerAccessLogsFrom" + sidSafe(id),
+		Sid:        "AllowServerAccessLogsFrom" + iamx.SidSafe(id),
 		Actions:    []string{"s3:PutObject"},
 		Resources:  []string{*sb.AccessLogs.ArnForObjects(jsii.String(prefix + "*"))},
 		Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
@@ -149,7 +148,7 @@ func (sb *SecureBucket) GrantReadWrite(role awsiam.IRole) awsiam.ManagedPolicy {
 }
 
 func (sb *SecureBucket) grant(role awsiam.IRole, verb string, statements []awsiam.PolicyStatement) awsiam.ManagedPolicy {
-	policy := awsiam.NewManagedPolicy(sb.Construct, jsii.String(verb+"Grant"+sidSafe(*role.Node().Id())), &awsiam.ManagedPolicyProps{
+	policy := awsiam.NewManagedPolicy(sb.Construct, jsii.String(verb+"Grant"+iamx.SidSafe(*role.Node().Id())), &awsiam.ManagedPolicyProps{
 		Description: jsii.String(verb + " access to " + *sb.Node().Path() + " for " + *role.Node().Path()),
 		Statements:  &statements,
 		Roles:       &[]awsiam.IRole{role},
@@ -163,7 +162,7 @@ func (sb *SecureBucket) grant(role awsiam.IRole, verb string, statements []awsia
 }
 
 func (sb *SecureBucket) statements(verb string, s3Actions, kmsActions []string) []awsiam.PolicyStatement {
-	name := sidSafe(*sb.Node().Id())
+	name := iamx.SidSafe(*sb.Node().Id())
 	out := []awsiam.PolicyStatement{iamx.Statement{
 		Sid:       verb + name + "Objects",
 		Actions:   s3Actions,
@@ -239,16 +238,3 @@ func lifecycleRules(l *Lifecycle) *[]*awss3.LifecycleRule {
 		AbortIncompleteMultipartUploadAfter: days(eff.AbortIncompleteUploadDays),
 	}}
 }
-
-// childPath is the path the construct id will have under scope.
-func childPath(scope constructs.Construct, id string) string {
-	if p := *scope.Node().Path(); p != "" {
-		return p + "/" + id
-	}
-	return id
-}
-
-var notAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)
-
-// sidSafe strips what a Sid may not contain (Sids are alphanumeric).
-func sidSafe(s string) string { return notAlnum.ReplaceAllString(s, "") }

@@ -2,7 +2,6 @@ package securebucket_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -20,7 +19,7 @@ import (
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 // One App, one synth for the whole package: each scenario is its own stack.
-var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
+var synth = testkit.Once(func() awscdk.App {
 	app := testkit.NewApp(nil)
 	nag.Apply(app, nag.Options{})
 
@@ -45,17 +44,10 @@ var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
 
 	// A plain bucket proves the nag gate sees real findings.
 	awss3.NewBucket(testkit.NewStack(app, "Canary"), jsii.String("Plain"), nil)
-	return testkit.Synth(app)
+	return app
 })
 
-func stack(t *testing.T, name string) *testkit.Stack {
-	t.Helper()
-	asm, err := synth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return asm.Stack(t, name)
-}
+func stack(t *testing.T, name string) *testkit.Stack { return synth.Stack(t, name) }
 
 func TestDefaults(t *testing.T) {
 	s := stack(t, "Defaults")

@@ -70,12 +70,12 @@ var internetPorts = map[int]string{80: "HTTP from the internet (redirected to HT
 // unknown role.
 func (v *ThreeTierVpc) NewSecurityGroup(scope constructs.Construct, id string, role Role) awsec2.SecurityGroup {
 	if role.description() == "" {
-		validate.Check("threetiervpc", childPath(scope, id), validate.Fail("role", role,
+		validate.Check("threetiervpc", validate.ChildPath(scope, id), validate.Fail("role", role,
 			"a security group guards exactly one role", "use RoleALB, RoleApp, RoleDatabase or RoleEndpoint"))
 	}
 	sg := awsec2.NewSecurityGroup(scope, jsii.String(id), &awsec2.SecurityGroupProps{
 		Vpc:              v.Vpc,
-		Description:      jsii.String(role.description() + ": " + childPath(scope, id)),
+		Description:      jsii.String(role.description() + ": " + validate.ChildPath(scope, id)),
 		AllowAllOutbound: jsii.Bool(false),
 	})
 	v.roles[*sg.Node().Path()] = role

@@ -102,7 +102,7 @@ func New(scope constructs.Construct, id string, props *Props) *ThreeTierVpc {
 	if *awscdk.Token_IsUnresolved(&region) {
 		region = ""
 	}
-	validate.Check("threetiervpc", childPath(scope, id), errors.Join(props.validate(region), checkSingletonFree(stack)))
+	validate.Check("threetiervpc", validate.ChildPath(scope, id), errors.Join(props.validate(region), checkSingletonFree(stack)))
 	s := props.withDefaults()
 
 	this := constructs.NewConstruct(scope, jsii.String(id))
@@ -193,12 +193,4 @@ func (v *ThreeTierVpc) PrivateSubnetSelection() *awsec2.SubnetSelection {
 // IsolatedSubnetSelection selects the isolated subnets (for databases).
 func (v *ThreeTierVpc) IsolatedSubnetSelection() *awsec2.SubnetSelection {
 	return &awsec2.SubnetSelection{SubnetGroupName: jsii.String(isolatedName)}
-}
-
-// childPath is the path the construct id will have under scope.
-func childPath(scope constructs.Construct, id string) string {
-	if p := *scope.Node().Path(); p != "" {
-		return p + "/" + id
-	}
-	return id
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -25,7 +24,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 var threeAZs = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 
 // One App, one synth for the whole package: each scenario is its own stack.
-var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
+var synth = testkit.Once(func() awscdk.App {
 	app := testkit.NewApp(nil)
 	nag.Apply(app, nag.Options{})
 
@@ -61,17 +60,10 @@ var synth = sync.OnceValues(func() (*testkit.Assembly, error) {
 	// A plain CDK VPC proves the nag gate sees the findings this construct answers.
 	awsec2.NewVpc(testkit.NewStack(app, "Canary"), jsii.String("Plain"), &awsec2.VpcProps{
 		RestrictDefaultSecurityGroup: jsii.Bool(false)})
-	return testkit.Synth(app)
+	return app
 })
 
-func stack(t *testing.T, name string) *testkit.Stack {
-	t.Helper()
-	asm, err := synth()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return asm.Stack(t, name)
-}
+func stack(t *testing.T, name string) *testkit.Stack { return synth.Stack(t, name) }
 
 // getAtt is {"Fn::GetAtt": [id, attr]} for the resource at path.
 func getAtt(t *testing.T, s *testkit.Stack, path, attr string) map[string]any {

@@ -7,6 +7,8 @@
 package iamx
 
 import (
+	"regexp"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -132,3 +134,9 @@ func DenyInsecureTransport(action string, resources ...string) Statement {
 		Conditions: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}},
 	}
 }
+
+var notAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)
+
+// SidSafe strips what a Sid may not contain (Sids are alphanumeric), e.g. to
+// build a Sid from a construct id.
+func SidSafe(s string) string { return notAlnum.ReplaceAllString(s, "") }

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -462,4 +463,31 @@ func ValidationError(t testing.TB, fn func()) string {
 		t.Fatal("want a validation error, got none")
 	}
 	return got.Error()
+}
+
+// Lazy is an App synthesized once, on first use, for a whole test package.
+type Lazy struct {
+	synth func() (*Assembly, error)
+}
+
+// Once returns a Lazy for the App that build returns. Build the App with one
+// stack per scenario, so that the package pays for one synthesis.
+func Once(build func() awscdk.App) *Lazy {
+	return &Lazy{synth: sync.OnceValues(func() (*Assembly, error) { return Synth(build()) })}
+}
+
+// Assembly synthesizes (the first time) and returns the assembly, or fails.
+func (l *Lazy) Assembly(t testing.TB) *Assembly {
+	t.Helper()
+	asm, err := l.synth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return asm
+}
+
+// Stack returns the named stack of the assembly, or fails.
+func (l *Lazy) Stack(t testing.TB, name string) *Stack {
+	t.Helper()
+	return l.Assembly(t).Stack(t, name)
 }

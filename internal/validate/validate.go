@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
 )
 
 // Problem is one broken rule in a props struct.
@@ -105,4 +107,13 @@ func Recover(errp *error) {
 		return
 	}
 	panic(r)
+}
+
+// ChildPath is the path a construct with id will have under scope; constructs
+// name it in their errors before they create anything.
+func ChildPath(scope constructs.IConstruct, id string) string {
+	if p := *scope.Node().Path(); p != "" {
+		return p + "/" + id
+	}
+	return id
 }
