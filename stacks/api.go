@@ -58,12 +58,17 @@ func NewApiStack(app awscdk.App, cfg Config, network *NetworkStack) *ApiStack {
 	a.Secret = newAPISecret(stack, cfg)
 
 	var statements []awsiam.PolicyStatement
-	for _, s := range a.Orders.statements() {
+	for _, s := range a.Orders.statements(cfg.Region) {
 		statements = append(statements, s.Build())
 	}
 	concurrency := cfg.Api.ReservedConcurrency
+	// Named, so that the role's trust policy and the key's CloudWatch Logs
+	// grant can name exactly this function and its log group.
+	name := "groundwork-" + cfg.Name + "-process-order"
 	a.Function = hardenedfunction.New(stack, "ProcessOrder", &hardenedfunction.Props{
 		Entry:               ProcessOrderEntry,
+		FunctionName:        name,
+		LogGroupName:        "/aws/lambda/" + name,
 		Description:         "Groundwork " + cfg.Name + ": POST /orders and GET /orders/{id}",
 		Environment:         map[string]string{"TABLE_NAME": *a.Orders.Table.TableName()},
 		Secrets:             map[string]awssecretsmanager.ISecret{"API_SECRET_ARN": a.Secret},

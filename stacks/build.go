@@ -10,6 +10,7 @@ import (
 
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
 	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/internal/validate"
 )
 
 // Options configures Build.
@@ -31,11 +32,18 @@ type Platform struct {
 
 // Build adds every environment's stacks to app, tags them, applies the
 // permissions boundary to every role and runs the cdk-nag packs over them.
+// It panics with a *validate.Error when a config is invalid, and warns (an
+// annotation on the App) about each setting still at its placeholder.
 func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 	awscdk.Tags_Of(app).Add(jsii.String("Project"), jsii.String(Project), nil)
 	nag.Apply(app, nag.Options{Reports: opts.NagReports})
 	var out []*Platform
 	for _, cfg := range configs {
+		validate.Check("stacks", "environment "+cfg.Name, cfg.Validate())
+		for _, field := range cfg.Placeholders() {
+			awscdk.Annotations_Of(app).AddWarningV2(jsii.String("groundwork:placeholder:"+cfg.Name+":"+field),
+				jsii.String(cfg.Name+": "+field+" is a placeholder; override it with -c before a real deploy (see README, Environments)"), nil)
+		}
 		p := &Platform{
 			Config:  cfg,
 			Storage: NewStorageStack(app, cfg),

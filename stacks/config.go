@@ -9,6 +9,7 @@ package stacks
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 
@@ -63,7 +64,18 @@ func (c Config) AlarmTopicName() string { return "groundwork-" + c.Name + "-alar
 
 // AlarmTopicArn is the ARN of the alarm topic.
 func (c Config) AlarmTopicArn() string {
-	return "arn:aws:sns:" + c.Region + ":" + c.Account + ":" + c.AlarmTopicName()
+	return "arn:" + c.Partition() + ":sns:" + c.Region + ":" + c.Account + ":" + c.AlarmTopicName()
+}
+
+// Partition is the AWS partition of the region.
+func (c Config) Partition() string {
+	switch {
+	case strings.HasPrefix(c.Region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(c.Region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
 }
 
 // APIConfig configures the orders HTTP API and its function.
@@ -87,6 +99,8 @@ type ServiceConfig struct {
 	CertificateArn string
 	// DesiredCount is the number of tasks; MaxCount bounds autoscaling.
 	DesiredCount, MaxCount int
+	// HighAvailability requires at least 2 tasks (staging and prod).
+	HighAvailability bool
 }
 
 // Title is the environment name as used in stack names: "Dev", "Staging", "Prod".
@@ -121,21 +135,18 @@ func Defaults() []Config {
 	api := func(rate, burst, concurrency int) APIConfig {
 		return APIConfig{ThrottleRate: rate, ThrottleBurst: burst, ReservedConcurrency: concurrency}
 	}
-	service := func(desired, max int) ServiceConfig {
-		return ServiceConfig{DesiredCount: desired, MaxCount: max}
-	}
 	configs := []Config{
 		{Name: "dev", Account: "111111111111", Region: region, AvailabilityZones: azs(2),
-			NatGateways: 1, Owner: "platform-team@example.com", MonthlyBudgetUSD: 100,
-			Api: api(10, 20, 5), Service: service(1, 2)},
+			NatGateways: 1, Owner: "platform-team@example.com", MonthlyBudgetUSD: 150,
+			Api: api(10, 20, 5), Service: ServiceConfig{DesiredCount: 1, MaxCount: 2}},
 		{Name: "staging", Account: "222222222222", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 1, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
-			Owner: "platform-team@example.com", MonthlyBudgetUSD: 300,
-			Api: api(50, 100, 20), Service: service(2, 4)},
+			Owner: "platform-team@example.com", MonthlyBudgetUSD: 450,
+			Api: api(50, 100, 20), Service: ServiceConfig{DesiredCount: 2, MaxCount: 4, HighAvailability: true}},
 		{Name: "prod", Account: "333333333333", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 3, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
 			Owner: "platform-team@example.com", MonthlyBudgetUSD: 750,
-			Api: api(100, 200, 100), Service: service(2, 6)},
+			Api: api(100, 200, 100), Service: ServiceConfig{DesiredCount: 2, MaxCount: 6, HighAvailability: true}},
 	}
 	for i := range configs {
 		configs[i].placeholders()
@@ -150,7 +161,7 @@ func (c *Config) placeholders() {
 	c.Api.JwtIssuer = "https://cognito-idp." + c.Region + ".amazonaws.com/" + c.Region + "_groundwork" + c.Name
 	c.Api.JwtAudience = []string{"groundwork-" + c.Name}
 	c.Service.Image = c.Account + ".dkr.ecr." + c.Region + ".amazonaws.com/api:1.2.3"
-	c.Service.CertificateArn = "arn:aws:acm:" + c.Region + ":" + c.Account + ":certificate/00000000-0000-0000-0000-000000000000"
+	c.Service.CertificateArn = "arn:" + c.Partition() + ":acm:" + c.Region + ":" + c.Account + ":certificate/00000000-0000-0000-0000-000000000000"
 }
 
 // Context keys that override a default, with <env> the environment name:
@@ -287,9 +298,60 @@ func (c Config) Validate() error {
 		errs = append(errs, validate.Fail("MonthlyBudgetUSD", c.MonthlyBudgetUSD, "the cost budget must be a positive amount",
 			"pass -c "+contextPrefix+c.Name+":monthlyBudgetUSD=100"))
 	}
-	if c.Owner == "" {
-		errs = append(errs, validate.Fail("Owner", c.Owner, "every resource carries an Owner tag",
+	if _, err := mail.ParseAddress(c.Owner); err != nil || !strings.Contains(c.Owner, "@") || strings.ContainsAny(c.Owner, "<> ") {
+		errs = append(errs, validate.Fail("Owner", c.Owner,
+			"the Owner tag is the email of the team that answers for the costs (it also receives the budget notifications)",
 			"pass -c "+contextPrefix+c.Name+":owner=team@example.com"))
 	}
+	for _, e := range c.AlarmEmails {
+		if _, err := mail.ParseAddress(e); err != nil || strings.ContainsAny(e, "<> ") {
+			errs = append(errs, validate.Fail("AlarmEmails", e, "an alarm subscriber is a plain email address",
+				"pass -c "+contextPrefix+c.Name+":alarmEmails=oncall@example.com,team@example.com"))
+		}
+	}
+	a := c.Api
+	if a.ThrottleRate <= 0 || a.ThrottleBurst < a.ThrottleRate {
+		errs = append(errs, validate.Fail("Api.ThrottleBurst", fmt.Sprintf("%d (rate %d)", a.ThrottleBurst, a.ThrottleRate),
+			"the default-route throttle needs a positive rate and a burst at least as large",
+			"set ThrottleRate > 0 and ThrottleBurst >= ThrottleRate"))
+	}
+	if a.ReservedConcurrency <= 0 {
+		errs = append(errs, validate.Fail("Api.ReservedConcurrency", a.ReservedConcurrency,
+			"the guidance reserves concurrency to protect the table from bursts", "use a positive number, e.g. 5 in dev"))
+	}
+	svc := c.Service
+	if svc.DesiredCount < 1 || svc.MaxCount < svc.DesiredCount {
+		errs = append(errs, validate.Fail("Service.MaxCount", fmt.Sprintf("%d (desired %d)", svc.MaxCount, svc.DesiredCount),
+			"the service runs at least one task and scales up to at least its desired count",
+			"set DesiredCount >= 1 and MaxCount >= DesiredCount"))
+	}
+	if svc.HighAvailability && svc.DesiredCount < 2 {
+		errs = append(errs, validate.Fail("Service.DesiredCount", svc.DesiredCount,
+			"a highly available service runs at least 2 tasks, one per AZ at least (the guidance: 2+ outside dev)",
+			"set DesiredCount to 2 or more, or turn HighAvailability off (dev only)"))
+	}
 	return errors.Join(errs...)
+}
+
+// Placeholders lists the settings still at their placeholder values (the
+// account, the JWT issuer, the certificate): fine for synth, wrong for a real
+// deploy. The app warns about each.
+func (c Config) Placeholders() []string {
+	var out []string
+	d := Config{Name: c.Name, Account: c.Account, Region: c.Region}
+	d.placeholders()
+	for _, p := range []struct{ field, value, placeholder string }{
+		{"Api.JwtIssuer", c.Api.JwtIssuer, d.Api.JwtIssuer},
+		{"Service.CertificateArn", c.Service.CertificateArn, d.Service.CertificateArn},
+	} {
+		if p.value == p.placeholder {
+			out = append(out, p.field)
+		}
+	}
+	for _, def := range Defaults() {
+		if def.Name == c.Name && def.Account == c.Account {
+			out = append(out, "Account")
+		}
+	}
+	return out
 }

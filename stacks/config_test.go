@@ -58,6 +58,53 @@ func TestFromContext(t *testing.T) {
 	}
 }
 
+func TestValidateRejectsBadSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(c *stacks.Config)
+		want []string
+	}{
+		{"HA service with one task", func(c *stacks.Config) { c.Service.DesiredCount = 1 },
+			[]string{"Service.DesiredCount = 1", "at least 2 tasks", "set DesiredCount to 2 or more"}},
+		{"burst below rate", func(c *stacks.Config) { c.Api.ThrottleBurst = 10 },
+			[]string{`Api.ThrottleBurst = "10 (rate 100)"`, "ThrottleBurst >= ThrottleRate"}},
+		{"no reserved concurrency", func(c *stacks.Config) { c.Api.ReservedConcurrency = 0 },
+			[]string{"Api.ReservedConcurrency = 0", "protect the table"}},
+		{"scaling below desired", func(c *stacks.Config) { c.Service.MaxCount = 1 },
+			[]string{`Service.MaxCount = "1 (desired 2)"`, "MaxCount >= DesiredCount"}},
+		{"no budget", func(c *stacks.Config) { c.MonthlyBudgetUSD = 0 },
+			[]string{"MonthlyBudgetUSD = 0", "positive amount"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := stacks.Defaults()[2] // prod
+			tc.edit(&c)
+			err := c.Validate()
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestPlaceholders(t *testing.T) {
+	c := stacks.Defaults()[0]
+	if got := strings.Join(c.Placeholders(), ","); got != "Api.JwtIssuer,Service.CertificateArn,Account" {
+		t.Errorf("placeholders %q", got)
+	}
+	c.Account = "444444444444"
+	c.Api.JwtIssuer = "https://issuer.example.com"
+	c.Service.CertificateArn = "arn:aws:acm:eu-west-1:444444444444:certificate/real"
+	if got := c.Placeholders(); len(got) != 0 {
+		t.Errorf("placeholders %q, want none", got)
+	}
+}
+
 func TestFromContextRejectsBadValues(t *testing.T) {
 	tests := []struct {
 		name string
@@ -74,6 +121,12 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 			[]string{"environment prod", "NatGateways = 3", "between 1 and one per AZ"}},
 		{"unknown environment", map[string]any{"groundwork:environments": "dev,qa"},
 			[]string{`"qa"`, "not one of dev, staging, prod"}},
+		{"owner not an email", map[string]any{"groundwork:dev:owner": "platform team"},
+			[]string{"environment dev", `Owner = "platform team"`, "email", "-c groundwork:dev:owner=team@example.com"}},
+		{"alarm subscriber not an email", map[string]any{"groundwork:prod:alarmEmails": "oncall@example.com,pager"},
+			[]string{"environment prod", `AlarmEmails = "pager"`, "plain email address"}},
+		{"budget not a number", map[string]any{"groundwork:staging:monthlyBudgetUSD": "lots"},
+			[]string{"environment staging", "monthlyBudgetUSD", `"lots"`, "whole number"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

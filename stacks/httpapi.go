@@ -60,9 +60,12 @@ func newOrdersAPI(scope constructs.Construct, cfg Config, fn awslambda.IFunction
 		})
 	}
 
+	// Named, so that the key policy can pin CloudWatch Logs to this one group.
+	logGroupName := "/groundwork/" + cfg.Name + "/api/access-logs"
 	key := kmskey.New(scope, "ApiAccessLogsKey", "Encryption of the orders API access logs", cfg.RemovalPolicy(),
-		kmskey.CloudWatchLogs(scope))
+		kmskey.CloudWatchLogs(scope, logGroupName))
 	logs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(logGroupName),
 		Retention:     awslogs.RetentionDays_ONE_YEAR,
 		EncryptionKey: key,
 		RemovalPolicy: cfg.RemovalPolicy(),

@@ -46,12 +46,14 @@ func newOrdersTable(scope constructs.Construct, cfg Config) *OrdersTable {
 
 // statements are exactly the actions the processorder handler uses: PutItem
 // (POST /orders) and GetItem (GET /orders/{id}), plus the key operations
-// DynamoDB performs with the caller's permissions on a CMK-encrypted table.
-func (o *OrdersTable) statements() []iamx.Statement {
+// DynamoDB performs with the caller's permissions on a CMK-encrypted table —
+// only through DynamoDB (kms:ViaService), never by calling KMS directly.
+func (o *OrdersTable) statements(region string) []iamx.Statement {
 	return []iamx.Statement{
 		{Sid: "ReadWriteOrders", Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem"},
 			Resources: []string{*o.Table.TableArn()}},
 		{Sid: "UseOrdersKey", Actions: []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"},
-			Resources: []string{*o.Key.KeyArn()}},
+			Resources:  []string{*o.Key.KeyArn()},
+			Conditions: map[string]map[string]any{"StringEquals": {"kms:ViaService": "dynamodb." + region + ".amazonaws.com"}}},
 	}
 }

@@ -26,7 +26,8 @@ type ServiceStack struct {
 // NewServiceStack creates the Service stack of cfg's environment in network's
 // VPC: tasks in the private subnets, the load balancer in the public ones.
 // Dev runs one task without deletion protection; staging and prod run at
-// least two (high availability is enforced) with deletion protection.
+// least two (Config.Service.HighAvailability, enforced by FargateService) with
+// deletion protection.
 func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *ServiceStack {
 	stack := newStack(app, cfg, "Service", "api-service on Fargate behind an HTTPS load balancer")
 	s := &ServiceStack{Stack: stack}
@@ -49,7 +50,6 @@ func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *Service
 	nag.SuppressDefault(s.DbPassword, "AwsSolutions-SMG4", reason)
 	nag.SuppressDefault(s.DbPassword, "NIST.800.53.R5-SecretsManagerRotationEnabled", reason)
 
-	ha := cfg.Service.DesiredCount >= 2
 	s.Service = fargateservice.New(stack, "ApiService", &fargateservice.Props{
 		Vpc:                       network.Network.Vpc,
 		VpcSubnets:                network.Network.PrivateSubnetSelection(),
@@ -60,7 +60,7 @@ func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *Service
 		SecretKeys:                []awskms.IKey{keyRef},
 		DesiredCount:              cfg.Service.DesiredCount,
 		MaxCapacity:               cfg.Service.MaxCount,
-		RequireHighAvailability:   ha,
+		RequireHighAvailability:   cfg.Service.HighAvailability,
 		DisableDeletionProtection: !cfg.TerminationProtection,
 		RemovalPolicy:             cfg.RemovalPolicy(),
 		AlarmTopic:                alarmTopic(stack, cfg),

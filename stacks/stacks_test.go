@@ -15,6 +15,7 @@ import (
 
 	"github.com/groundwork-cdk/groundwork/internal/audit"
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
+	"github.com/groundwork-cdk/groundwork/internal/cost"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/stacks"
 )
@@ -63,7 +64,7 @@ func TestNagClean(t *testing.T) {
 
 func TestSecurityInvariants(t *testing.T) {
 	forEachStack(t, func(t *testing.T, cfg stacks.Config, s *testkit.Stack) {
-		for _, f := range audit.Check(s.Name, s.Template, audit.Options{RetainStateful: cfg.RetainData}) {
+		for _, f := range audit.Check(s.Name, s.Template, audit.Options{RetainStateful: cfg.RetainData, Account: cfg.Account}) {
 			t.Error(f)
 		}
 	})
@@ -144,10 +145,12 @@ func TestEnvironmentSettings(t *testing.T) {
 		if cfg.RetainData {
 			want = "Retain"
 		}
-		for _, typ := range []string{"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table"} {
+		for _, typ := range []string{"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table",
+			"AWS::SecretsManager::Secret", "AWS::SQS::Queue"} {
 			for _, id := range s.Resources(typ) {
-				if got := s.Resource(t, id)["DeletionPolicy"]; got != want {
-					t.Errorf("%s: DeletionPolicy %v, want %s", id, got, want)
+				r := s.Resource(t, id)
+				if r["DeletionPolicy"] != want || r["UpdateReplacePolicy"] != want {
+					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v, want %s", id, r["DeletionPolicy"], r["UpdateReplacePolicy"], want)
 				}
 			}
 		}
@@ -184,12 +187,12 @@ func TestStorageStack(t *testing.T) {
 					"LogFilePrefix":         "Invoices/",
 				},
 			})
-			for _, p := range []struct{ name, path string }{
-				{"/groundwork/" + cfg.Name + "/storage/invoices/bucket-name", "Invoices/Bucket"},
-				{"/groundwork/" + cfg.Name + "/storage/invoices/key-arn", "Invoices/Key"},
-			} {
-				s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{"Name": p.name, "Type": "String"})
-			}
+			s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{
+				"Name": "/groundwork/" + cfg.Name + "/storage/invoices/bucket-name", "Type": "String",
+				"Value": s.Ref(t, "Invoices/Bucket")})
+			s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{
+				"Name": "/groundwork/" + cfg.Name + "/storage/invoices/key-arn", "Type": "String",
+				"Value": s.Arn(t, "Invoices/Key")})
 		})
 	}
 }
@@ -237,9 +240,16 @@ func TestNetworkStack(t *testing.T) {
 				t.Errorf("%d interface endpoints, want %d", interfaces, want)
 			}
 			s.HasResourceProperties(t, "AWS::EC2::VPC", map[string]any{"CidrBlock": "10.0.0.0/16"})
-			for _, name := range []string{"vpc-id", "public-subnet-ids", "private-subnet-ids", "isolated-subnet-ids"} {
+			s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{
+				"Name": "/groundwork/" + cfg.Name + "/network/vpc-id", "Type": "String", "Value": s.Ref(t, "Vpc/Vpc")})
+			for _, tier := range []string{"Public", "Private", "Isolated"} {
+				var ids []any
+				for i := range cfg.AvailabilityZones {
+					ids = append(ids, s.Ref(t, fmt.Sprintf("Vpc/Vpc/%sSubnet%d/Subnet", tier, i+1)))
+				}
 				s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{
-					"Name": "/groundwork/" + cfg.Name + "/network/" + name, "Type": "String"})
+					"Name": "/groundwork/" + cfg.Name + "/network/" + strings.ToLower(tier) + "-subnet-ids", "Type": "String",
+					"Value": map[string]any{"Fn::Join": []any{",", ids}}})
 			}
 		})
 	}
@@ -334,7 +344,10 @@ func TestApiStack(t *testing.T) {
 					"Environment": map[string]any{"Variables": map[string]any{
 						"TABLE_NAME": map[string]any{"Ref": table}, "API_SECRET_ARN": map[string]any{"Ref": s.LogicalID(t, "ApiSecret")},
 					}},
-					"VpcConfig": assertions.Match_ObjectLike(&map[string]any{"SecurityGroupIds": assertions.Match_AnyValue()}),
+					"VpcConfig": assertions.Match_ObjectLike(&map[string]any{
+						"SecurityGroupIds": []any{map[string]any{"Fn::GetAtt": []any{s.LogicalID(t, "ProcessOrder/SecurityGroup"), "GroupId"}}},
+						"SubnetIds":        privateSubnetRefs(cfg),
+					}),
 				})
 			})
 			t.Run("the role may use exactly the table actions the handler calls", func(t *testing.T) {
@@ -344,7 +357,9 @@ func TestApiStack(t *testing.T) {
 							"Action": []any{"dynamodb:GetItem", "dynamodb:PutItem"}, "Resource": s.Arn(t, "Orders")},
 						map[string]any{"Sid": "UseOrdersKey", "Effect": "Allow",
 							"Action":   []any{"kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"}, // CDK sorts actions
-							"Resource": s.Arn(t, "OrdersKey")},
+							"Resource": s.Arn(t, "OrdersKey"),
+							"Condition": map[string]any{"StringEquals": map[string]any{
+								"kms:ViaService": "dynamodb." + cfg.Region + ".amazonaws.com"}}},
 					})},
 				})
 			})
@@ -469,5 +484,35 @@ func TestServiceStack(t *testing.T) {
 			s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{
 				"Name": "/groundwork/" + cfg.Name + "/service/load-balancer-dns", "Type": "String"})
 		})
+	}
+}
+
+// privateSubnetRefs are the weak cross-stack references (Fn::GetStackOutput)
+// to the Network stack's private subnets, as a consumer stack renders them.
+func privateSubnetRefs(cfg stacks.Config) any {
+	var refs []any
+	for range cfg.AvailabilityZones {
+		refs = append(refs, map[string]any{"Fn::GetStackOutput": map[string]any{
+			"StackName":  cfg.StackName("Network"),
+			"OutputName": assertions.Match_StringLikeRegexp(jsii.String("PrivateSubnet")),
+		}})
+	}
+	return refs
+}
+
+// TestBudgetAboveFixedCost keeps each environment's budget meaningful: the
+// fixed cost alone must stay under the 80 % notification, or the alert fires
+// every month and teaches people to ignore it.
+func TestBudgetAboveFixedCost(t *testing.T) {
+	asm := assembly(t)
+	for _, cfg := range stacks.Defaults() {
+		var fixed float64
+		for _, part := range parts {
+			s := asm.Stack(t, cfg.StackName(part))
+			fixed += cost.Estimate(s.Name, s.Template).Total
+		}
+		if limit := 0.8 * float64(cfg.MonthlyBudgetUSD); fixed >= limit {
+			t.Errorf("%s: fixed cost $%.2f/month reaches 80 %% of the $%d budget; raise MonthlyBudgetUSD", cfg.Name, fixed, cfg.MonthlyBudgetUSD)
+		}
 	}
 }

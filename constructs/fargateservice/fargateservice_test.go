@@ -213,6 +213,18 @@ func TestWebDefaults(t *testing.T) {
 				},
 			}})},
 		}},
+		{"access-log bucket policy: eu-west-1's Elastic Load Balancing account may deliver too", "AWS::S3::BucketPolicy", M{
+			"Bucket": s.Ref(t, "Api/AccessLogs/Bucket"),
+			"PolicyDocument": M{"Statement": arrayWith(L{M{
+				"Sid": "AllowRegionalLoadBalancerAccountLogDelivery", "Effect": "Allow", "Action": "s3:PutObject",
+				"Principal": M{"AWS": "arn:aws:iam::156460612806:root"},
+				"Resource":  M{"Fn::Join": L{"", L{s.Arn(t, "Api/AccessLogs/Bucket"), "/alb/AWSLogs/123456789012/*"}}},
+			}})},
+		}},
+		{"access logs expire after a year", "AWS::S3::Bucket", M{
+			"LoggingConfiguration": like(M{"LogFilePrefix": "AccessLogs/"}),
+			"LifecycleConfiguration": M{"Rules": L{like(M{"ExpirationInDays": 365})}},
+		}},
 		{"ALB security group: 443 and 80 from anywhere, nothing else, no inline egress", "AWS::EC2::SecurityGroup", M{
 			"GroupDescription": "Load balancer of Web/Api",
 			"SecurityGroupIngress": L{

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
@@ -140,22 +141,35 @@ func (fs *FargateService) newLoadBalancer(s *settings) {
 //
 // CDK's logAccessLogs adds bucket-policy statements without a Sid, one of
 // them for delivery.logs.amazonaws.com without confused-deputy conditions.
-// Instead the attributes are set here, with one statement for the log
-// delivery service principal logdelivery.elasticloadbalancing.amazonaws.com,
-// which AWS documents for every Region (it replaces the per-Region ELB
-// account), pinned to this account's load balancers.
+// Instead the attributes are set here, with Sid-named statements for who
+// delivers the logs: the log delivery service principal
+// logdelivery.elasticloadbalancing.amazonaws.com, pinned to this account's
+// load balancers (Regions opened since August 2022 use only it), and, in the
+// older Regions such as eu-west-1, the Region's Elastic Load Balancing
+// account, which AWS documents for them (as CDK does).
 func (fs *FargateService) accessLogs(s *settings) {
 	stack := awscdk.Stack_Of(fs.Construct)
 	fs.AccessLogs = securebucket.New(fs.Construct, "AccessLogs", &securebucket.Props{
 		Encryption:      securebucket.EncryptionS3Managed,
 		S3ManagedReason: "Elastic Load Balancing access log delivery supports only SSE-S3 (AES256) on the target bucket, not SSE-KMS",
 		RemovalPolicy:   s.RemovalPolicy,
+		// Access logs are audit records: a year, like the server access logs.
+		Lifecycle: &securebucket.Lifecycle{ExpirationDays: 365},
 	})
 	bucket := fs.AccessLogs.Bucket
+	logs := *bucket.ArnForObjects(jsii.String(s.AccessLogsPrefix + "/AWSLogs/" + *stack.Account() + "/*"))
+	if elbAccount := regioninfo.RegionInfo_Get(stack.Region()).Elbv2Account(); elbAccount != nil {
+		bucket.AddToResourcePolicy(iamx.Statement{
+			Sid:        "AllowRegionalLoadBalancerAccountLogDelivery",
+			Actions:    []string{"s3:PutObject"},
+			Resources:  []string{logs},
+			Principals: []awsiam.IPrincipal{awsiam.NewAccountPrincipal(elbAccount)},
+		}.Build())
+	}
 	bucket.AddToResourcePolicy(iamx.Statement{
 		Sid:        "AllowLoadBalancerAccessLogDelivery",
 		Actions:    []string{"s3:PutObject"},
-		Resources:  []string{*bucket.ArnForObjects(jsii.String(s.AccessLogsPrefix + "/AWSLogs/" + *stack.Account() + "/*"))},
+		Resources:  []string{logs},
 		Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logdelivery.elasticloadbalancing.amazonaws.com"), nil)},
 		Conditions: map[string]map[string]any{
 			"StringEquals": {"aws:SourceAccount": *stack.Account()},

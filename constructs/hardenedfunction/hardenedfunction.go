@@ -43,14 +43,15 @@ const (
 	sidKey    = "UseFunctionKey"
 	sidDLQ    = "SendToDeadLetterQueue"
 	sidENI    = "ManageVpcNetworkInterfaces"
+	sidENIs   = "DescribeVpcNetworkInterfaces"
 )
 
 // eniActions are what Lambda needs to attach a function to a VPC (the
-// actions of AWSLambdaVPCAccessExecutionRole); none has resource-level
-// permissions, see audit.WildcardResourceActions.
+// actions of AWSLambdaVPCAccessExecutionRole). They are scoped to this
+// account's EC2 resources in this region: the network interfaces do not exist
+// yet, so no narrower ARN can name them.
 var eniActions = []string{
 	"ec2:CreateNetworkInterface",
-	"ec2:DescribeNetworkInterfaces",
 	"ec2:DeleteNetworkInterface",
 	"ec2:AssignPrivateIpAddresses",
 	"ec2:UnassignPrivateIpAddresses",
@@ -117,7 +118,7 @@ func New(scope constructs.Construct, id string, props *Props) *HardenedFunction 
 		Service: "lambda.amazonaws.com",
 		// Lambda's documentation on execution roles allows aws:SourceAccount
 		// and aws:SourceArn in the trust policy; iamx pins both.
-		SourceArn:   "arn:" + partition + ":lambda:" + region + ":" + account + ":function:*",
+		SourceArn:   "arn:" + partition + ":lambda:" + region + ":" + account + ":function:" + functionNamePattern(props),
 		Description: "Execution role of " + *this.Node().Path(),
 		Statements:  statements,
 	})
@@ -275,6 +276,21 @@ func (hf *HardenedFunction) functionProps(props *Props, pkg *goPackage) *awslamb
 
 // baseStatements are the role's own statements: exactly what the features
 // the construct turns on need, each with a Sid.
+// functionNamePattern pins the trust policy to the function when its name is
+// known; a generated name is unknown until the function exists, and naming
+// the function from its own role would be a circular reference.
+func functionNamePattern(props *Props) string {
+	if props.FunctionName != "" {
+		return props.FunctionName
+	}
+	return "*"
+}
+
+// ec2Resources is every EC2 resource of the account in the region.
+func ec2Resources(partition, region, account string) string {
+	return "arn:" + partition + ":ec2:" + region + ":" + account + ":*/*"
+}
+
 func (hf *HardenedFunction) baseStatements(props *Props, partition, region, account string) []iamx.Statement {
 	logGroup := "arn:" + partition + ":logs:" + region + ":" + account + ":log-group:" + *hf.LogGroup.LogGroupName()
 	out := []iamx.Statement{
@@ -308,7 +324,10 @@ func (hf *HardenedFunction) baseStatements(props *Props, partition, region, acco
 		}
 	}
 	if props.Vpc != nil {
-		out = append(out, iamx.Statement{Sid: sidENI, Actions: eniActions, Resources: []string{"*"}})
+		out = append(out,
+			iamx.Statement{Sid: sidENI, Actions: eniActions, Resources: []string{ec2Resources(partition, region, account)}},
+			// Describe* has no resource-level permissions (audit.WildcardResourceActions).
+			iamx.Statement{Sid: sidENIs, Actions: []string{"ec2:DescribeNetworkInterfaces"}, Resources: []string{"*"}})
 	}
 	return out
 }
@@ -335,10 +354,17 @@ func (hf *HardenedFunction) suppress(props *Props) {
 	appliesTo := []string{"Resource::*", fmt.Sprintf("Resource::arn:%s:logs:%s:%s:log-group:<%s>:*",
 		nagValue(stack, stack.Partition()), nagValue(stack, stack.Region()), nagValue(stack, stack.Account()), logGroupID)}
 	if props.Vpc != nil {
-		wildcard += " and Lambda's VPC network-interface actions"
+		wildcard += " and ec2:DescribeNetworkInterfaces"
 	}
-	wildcard += ", which have no resource-level permissions (audit.WildcardResourceActions), and (2) the log " +
-		"streams of the function's own log group (<log-group-arn>:*), whose names Lambda generates at run time."
+	wildcard += ", which have no resource-level permissions (audit.WildcardResourceActions), (2) the log " +
+		"streams of the function's own log group (<log-group-arn>:*), whose names Lambda generates at run time"
+	if props.Vpc != nil {
+		wildcard += ", and (3) the VPC network interfaces Lambda creates, which do not exist before the function " +
+			"does: this account's EC2 resources in this region"
+		appliesTo = append(appliesTo, "Resource::"+ec2Resources(nagValue(stack, stack.Partition()),
+			nagValue(stack, stack.Region()), nagValue(stack, stack.Account())))
+	}
+	wildcard += "."
 	nag.Suppress(hf.Policy.Node().DefaultChild(), "AwsSolutions-IAM5", wildcard, appliesTo...)
 
 	dlqReason := "This queue is itself the function's dead-letter queue (Lambda DeadLetterConfig); a dead-letter " +

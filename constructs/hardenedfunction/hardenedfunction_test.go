@@ -389,9 +389,12 @@ func TestVpc(t *testing.T) {
 					"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}},
 				map[string]any{"Sid": "ReadSecretDbSecretArn", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
 					"Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-??????"},
-				map[string]any{"Sid": "ManageVpcNetworkInterfaces", "Effect": "Allow", "Resource": "*", "Action": []any{
-					"ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-					"ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"}},
+				map[string]any{"Sid": "ManageVpcNetworkInterfaces", "Effect": "Allow",
+					"Resource": "arn:aws:ec2:eu-west-1:123456789012:*/*", "Action": []any{
+						"ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+						"ec2:UnassignPrivateIpAddresses"}},
+				map[string]any{"Sid": "DescribeVpcNetworkInterfaces", "Effect": "Allow", "Resource": "*",
+					"Action": "ec2:DescribeNetworkInterfaces"},
 				map[string]any{"Sid": "ReadWriteOrders", "Effect": "Allow", "Action": []any{"dynamodb:GetItem", "dynamodb:PutItem"},
 					"Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"},
 				map[string]any{"Sid": "QueryOrders", "Effect": "Allow", "Action": "dynamodb:Query",
@@ -429,6 +432,12 @@ func TestCustomProps(t *testing.T) {
 			"MemorySize": 1024, "Timeout": 600, "ReservedConcurrentExecutions": 5, "KmsKeyArn": key,
 			"LoggingConfig": assertions.Match_ObjectLike(&map[string]any{"ApplicationLogLevel": "WARN", "SystemLogLevel": "WARN"}),
 		}},
+		{"trust pinned to the named function", "AWS::IAM::Role", map[string]any{
+			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Condition": map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"},
+					"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:groundwork-export"},
+				}})}, "Version": "2012-10-17"}}},
 		{"no retries, 1 h", "AWS::Lambda::EventInvokeConfig", map[string]any{
 			"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 3600}},
 		{"named log group, one month, given key", "AWS::Logs::LogGroup", map[string]any{

@@ -301,7 +301,7 @@ func describeSelection(s *awsec2.SubnetSelection) string {
 
 // reservedSids are the Sids of the statements the construct writes itself.
 func reservedSids(p *Props) map[string]bool {
-	sids := map[string]bool{sidLogs: true, sidTraces: true, sidKey: true, sidDLQ: true, sidENI: true}
+	sids := map[string]bool{sidLogs: true, sidTraces: true, sidKey: true, sidDLQ: true, sidENI: true, sidENIs: true}
 	for name := range p.Secrets {
 		sids[secretSid(name)] = true
 		sids[secretKeySid(name)] = true

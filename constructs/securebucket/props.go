@@ -110,6 +110,10 @@ type Lifecycle struct {
 	NoncurrentVersionExpirationDays int
 	// AbortIncompleteUploadDays aborts unfinished multipart uploads. Default: 7.
 	AbortIncompleteUploadDays int
+	// ExpirationDays deletes current objects (a delete marker; the version
+	// then expires as noncurrent), e.g. for logs kept for a year. It must come
+	// after the transitions. Default: 0, objects are kept.
+	ExpirationDays int
 }
 
 // Defaults of Lifecycle, from the guidance's S3 section.
@@ -199,6 +203,7 @@ func (l *Lifecycle) validate() []error {
 		{"Lifecycle.TransitionToGlacierDays", raw.TransitionToGlacierDays},
 		{"Lifecycle.NoncurrentVersionExpirationDays", raw.NoncurrentVersionExpirationDays},
 		{"Lifecycle.AbortIncompleteUploadDays", raw.AbortIncompleteUploadDays},
+		{"Lifecycle.ExpirationDays", raw.ExpirationDays},
 	} {
 		if f.v < 0 {
 			errs = append(errs, validate.Fail(f.name, f.v, "a number of days cannot be negative",
@@ -216,6 +221,11 @@ func (l *Lifecycle) validate() []error {
 		errs = append(errs, validate.Fail("Lifecycle.TransitionToGlacierDays", eff.TransitionToGlacierDays,
 			fmt.Sprintf("the Glacier transition must come at least 30 days after the Standard-IA transition (%d days), because Standard-IA bills a 30-day minimum", eff.TransitionToInfrequentAccessDays),
 			fmt.Sprintf("set it to %d or more", eff.TransitionToInfrequentAccessDays+30)))
+	}
+	if raw.ExpirationDays > 0 && raw.ExpirationDays <= eff.TransitionToGlacierDays {
+		errs = append(errs, validate.Fail("Lifecycle.ExpirationDays", raw.ExpirationDays,
+			fmt.Sprintf("objects must expire after their last transition (Glacier at %d days); S3 rejects an expiration before it", eff.TransitionToGlacierDays),
+			fmt.Sprintf("set it above %d, or lower the transition days", eff.TransitionToGlacierDays)))
 	}
 	return errs
 }

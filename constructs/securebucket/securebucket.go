@@ -169,10 +169,13 @@ func (sb *SecureBucket) statements(verb string, s3Actions, kmsActions []string) 
 		Resources: []string{*sb.Bucket.BucketArn(), *sb.Bucket.ArnForObjects(jsii.String("*"))},
 	}.Build()}
 	if sb.Key != nil {
+		// Only through S3 (SSE-KMS), never by calling KMS directly.
 		out = append(out, iamx.Statement{
 			Sid:       verb + name + "Key",
 			Actions:   kmsActions,
 			Resources: []string{*sb.Key.KeyArn()},
+			Conditions: map[string]map[string]any{"StringEquals": {
+				"kms:ViaService": "s3." + *awscdk.Stack_Of(sb.Construct).Region() + ".amazonaws.com"}},
 		}.Build())
 	}
 	return out
@@ -227,9 +230,14 @@ func lifecycleRules(l *Lifecycle) *[]*awss3.LifecycleRule {
 	}
 	eff := l.withDefaults()
 	days := func(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
+	var expiration awscdk.Duration
+	if eff.ExpirationDays > 0 {
+		expiration = days(eff.ExpirationDays)
+	}
 	return &[]*awss3.LifecycleRule{{
-		Id:      jsii.String("TransitionToIA"),
-		Enabled: jsii.Bool(true),
+		Expiration: expiration,
+		Id:         jsii.String("TransitionToIA"),
+		Enabled:    jsii.Bool(true),
 		Transitions: &[]*awss3.Transition{
 			{StorageClass: awss3.StorageClass_INFREQUENT_ACCESS(), TransitionAfter: days(eff.TransitionToInfrequentAccessDays)},
 			{StorageClass: awss3.StorageClass_GLACIER(), TransitionAfter: days(eff.TransitionToGlacierDays)},

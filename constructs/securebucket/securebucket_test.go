@@ -36,7 +36,7 @@ var synth = testkit.Once(func() awscdk.App {
 		AccessLogsBucket: logs.Bucket,
 		AccessLogsPrefix: "reports/",
 		RemovalPolicy:    awscdk.RemovalPolicy_DESTROY,
-		Lifecycle:        &securebucket.Lifecycle{TransitionToInfrequentAccessDays: 60, TransitionToGlacierDays: 180},
+		Lifecycle:        &securebucket.Lifecycle{TransitionToInfrequentAccessDays: 60, TransitionToGlacierDays: 180, ExpirationDays: 400},
 	})
 	reader := awsiam.NewRole(custom, jsii.String("Reader"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
@@ -72,14 +72,15 @@ func TestDefaults(t *testing.T) {
 				},
 			}}},
 		}},
-		{"versioning", "AWS::S3::Bucket", map[string]any{
+		{"versioning on the data bucket", "AWS::S3::Bucket", map[string]any{
 			"VersioningConfiguration": map[string]any{"Status": "Enabled"},
-			"BucketEncryption":        assertions.Match_ObjectLike(&map[string]any{}),
+			"LoggingConfiguration":    assertions.Match_ObjectLike(&map[string]any{"LogFilePrefix": "Invoices/"}),
 		}},
-		{"lifecycle: IA at 30, Glacier at 90, noncurrent 90, uploads 7", "AWS::S3::Bucket", map[string]any{
+		{"lifecycle: IA at 30, Glacier at 90, noncurrent 90, uploads 7, no expiry", "AWS::S3::Bucket", map[string]any{
 			"LifecycleConfiguration": map[string]any{"Rules": []any{map[string]any{
-				"Id":     "TransitionToIA",
-				"Status": "Enabled",
+				"ExpirationInDays": assertions.Match_Absent(),
+				"Id":               "TransitionToIA",
+				"Status":           "Enabled",
 				"Transitions": []any{
 					map[string]any{"StorageClass": "STANDARD_IA", "TransitionInDays": 30},
 					map[string]any{"StorageClass": "GLACIER", "TransitionInDays": 90},
@@ -173,7 +174,8 @@ func TestCustomProps(t *testing.T) {
 				"Transitions": []any{
 					map[string]any{"StorageClass": "STANDARD_IA", "TransitionInDays": 60},
 					map[string]any{"StorageClass": "GLACIER", "TransitionInDays": 180},
-				}})}},
+				},
+				"ExpirationInDays": 400})}},
 		})
 	})
 	t.Run("SSE-S3 bucket without lifecycle, and a warning for each weakened default", func(t *testing.T) {
@@ -215,9 +217,10 @@ func TestCustomProps(t *testing.T) {
 			"PolicyDocument": map[string]any{"Statement": []any{
 				map[string]any{"Sid": "ReadReportsObjects", "Effect": "Allow",
 					"Action":   []any{"s3:GetObject", "s3:ListBucket"},
-					"Resource": assertions.Match_AnyValue()},
+					"Resource": []any{s.Arn(t, "Reports/Bucket"), map[string]any{"Fn::Join": []any{"", []any{s.Arn(t, "Reports/Bucket"), "/*"}}}}},
 				map[string]any{"Sid": "ReadReportsKey", "Effect": "Allow", "Action": "kms:Decrypt",
-					"Resource": s.Arn(t, "SharedKey")},
+					"Resource":  s.Arn(t, "SharedKey"),
+					"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}},
 			}, "Version": "2012-10-17"},
 		})
 	})
@@ -262,6 +265,8 @@ func TestValidation(t *testing.T) {
 			[]string{"Lifecycle.TransitionToGlacierDays = 90", "set it to 130 or more"}},
 		{"IA earlier than S3 allows", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{TransitionToInfrequentAccessDays: 7}},
 			[]string{"Lifecycle.TransitionToInfrequentAccessDays = 7", "at least 30 days old", "use 30 or more"}},
+		{"expiration before the last transition", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{ExpirationDays: 60}},
+			[]string{"Lifecycle.ExpirationDays = 60", "expire after their last transition (Glacier at 90 days)", "set it above 90"}},
 		{"negative days", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{NoncurrentVersionExpirationDays: -1}},
 			[]string{"Lifecycle.NoncurrentVersionExpirationDays = -1", "cannot be negative"}},
 		{"bad bucket name", &securebucket.Props{BucketName: "Acme_Invoices"},

@@ -143,14 +143,23 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	ctx, cancel := withDeadlineMargin(ctx, deadlineMargin)
 	defer cancel()
 
+	var route func(context.Context, *slog.Logger, events.APIGatewayV2HTTPRequest, string) events.APIGatewayV2HTTPResponse
 	switch req.RouteKey {
 	case routeCreateOrder:
-		return h.createOrder(ctx, log, req), nil
+		route = h.createOrder
 	case routeGetOrder:
-		return h.getOrder(ctx, log, req), nil
+		route = h.getOrder
 	default:
 		return errorResponse(http.StatusNotFound, msgRouteNotFound, nil), nil
 	}
+
+	// Every route acts on behalf of the authenticated caller; establish who
+	// that is before looking at the request any further.
+	caller, denied := authenticate(ctx, log, req)
+	if denied != nil {
+		return *denied, nil
+	}
+	return route(ctx, log, req, caller), nil
 }
 
 // requestLogger returns a logger annotated with the invocation's ids.
@@ -179,7 +188,11 @@ func withDeadlineMargin(ctx context.Context, margin time.Duration) (context.Cont
 	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
-func (h *Handler) createOrder(ctx context.Context, log *slog.Logger, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+// createOrder stores a new order owned by caller. A customerId in the body
+// is optional; if present it must equal caller; a different value is
+// rejected with 403 rather than silently replaced, so a client that
+// believes it is ordering for someone else learns that it is not.
+func (h *Handler) createOrder(ctx context.Context, log *slog.Logger, req events.APIGatewayV2HTTPRequest, caller string) events.APIGatewayV2HTTPResponse {
 	body, bad := requestBody(req)
 	if bad != nil {
 		log.InfoContext(ctx, "request rejected", "reason", bad.Message, "details", bad.Details)
@@ -189,6 +202,15 @@ func (h *Handler) createOrder(ctx context.Context, log *slog.Logger, req events.
 	if bad != nil {
 		log.InfoContext(ctx, "request rejected", "reason", bad.Message, "details", bad.Details)
 		return bad.response()
+	}
+	if in.CustomerID != nil && *in.CustomerID != caller {
+		// Values are not logged: both are customer identifiers. The API
+		// request id ties this line to the access log entry.
+		log.WarnContext(ctx, "request forbidden: customerId in the body does not match the authenticated caller")
+		return errorResponse(http.StatusForbidden, msgForbidden, []fieldError{{
+			Field:   "customerId",
+			Message: "must be omitted or equal to the authenticated caller's identity",
+		}})
 	}
 
 	// Validate before touching the secret so that bad requests never cause
@@ -207,7 +229,7 @@ func (h *Handler) createOrder(ctx context.Context, log *slog.Logger, req events.
 
 	o := order{
 		ID:         id,
-		CustomerID: in.CustomerID,
+		CustomerID: caller,
 		Items:      in.Items,
 		Currency:   in.Currency,
 		Status:     statusPending,
@@ -239,7 +261,10 @@ func (h *Handler) createOrder(ctx context.Context, log *slog.Logger, req events.
 		map[string]string{"Location": "/orders/" + id})
 }
 
-func (h *Handler) getOrder(ctx context.Context, log *slog.Logger, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+// getOrder returns one order if caller owns it and its signature verifies.
+// An order owned by someone else is reported exactly like a missing one
+// (404), so callers cannot probe which order ids exist.
+func (h *Handler) getOrder(ctx context.Context, log *slog.Logger, req events.APIGatewayV2HTTPRequest, caller string) events.APIGatewayV2HTTPResponse {
 	id := req.PathParameters["id"]
 	if !validOrderID(id) {
 		bad := &badRequest{
@@ -262,9 +287,38 @@ func (h *Handler) getOrder(ctx context.Context, log *slog.Logger, req events.API
 	if out == nil || len(out.Item) == 0 {
 		return errorResponse(http.StatusNotFound, msgOrderNotFound, nil)
 	}
+	// Deny before anything else can fail, so that a non-owner sees the same
+	// 404 whatever state the item is in. Allowing waits until the item's
+	// signature has been verified below.
+	if owner, ok := storedOwner(out.Item); ok && owner != caller {
+		log.InfoContext(ctx, "order not owned by the caller; reporting not found", "orderId", id)
+		return errorResponse(http.StatusNotFound, msgOrderNotFound, nil)
+	}
 	o, err := orderFromAttributes(out.Item)
 	if err != nil {
 		log.ErrorContext(ctx, "stored order is malformed", "orderId", id, "error", err)
+		return errorResponse(http.StatusInternalServerError, msgInternal, nil)
+	}
+
+	key, err := h.signingKey(ctx, log)
+	if err != nil {
+		log.ErrorContext(ctx, "cannot load API secret", "error", err)
+		return errorResponse(http.StatusInternalServerError, msgInternal, nil)
+	}
+	sig, ok := storedSignature(out.Item)
+	if !ok {
+		err = fmt.Errorf("%w: attribute %q missing or not a string", errSignatureMismatch, attrSignature)
+	} else {
+		err = o.verifySignature(key, sig)
+	}
+	if err != nil {
+		// Neither the key nor the stored or expected signature is logged.
+		if errors.Is(err, errSignatureMismatch) {
+			log.ErrorContext(ctx, "integrity error: stored order failed signature verification; it was modified outside this function or signed with another key",
+				"orderId", id, "integrity", "signature mismatch", "error", err)
+		} else {
+			log.ErrorContext(ctx, "cannot verify order signature", "orderId", id, "error", err)
+		}
 		return errorResponse(http.StatusInternalServerError, msgInternal, nil)
 	}
 	return jsonResponse(http.StatusOK, o, nil)

@@ -30,7 +30,10 @@ const (
 	testSecretARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/api-key-AbCdEf"
 	// testSecret is distinctive so leak checks cannot match by accident.
 	testSecret = "tOpSeCrEt-hmac-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
-	validBody  = `{"customerId":"cust-42","items":[{"sku":"SKU-1","quantity":2},{"sku":"SKU-2","quantity":1}],"currency":"EUR"}`
+	// testSub is the JWT subject of the default caller; validBody names it
+	// as the customer.
+	testSub   = "cust-42"
+	validBody = `{"customerId":"cust-42","items":[{"sku":"SKU-1","quantity":2},{"sku":"SKU-2","quantity":1}],"currency":"EUR"}`
 )
 
 var testNow = time.Date(2026, 3, 14, 15, 9, 26, 535000000, time.FixedZone("CET", 3600))
@@ -56,8 +59,29 @@ func newTestEnv(t *testing.T) *testEnv {
 	return &testEnv{h: h, db: db, secrets: sm, logs: logs}
 }
 
+// jwtAuthorizer returns the authorizer context API Gateway passes for a
+// request whose JWT carries the given claims.
+func jwtAuthorizer(claims map[string]string) *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
+	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+			Claims: claims,
+		},
+	}
+}
+
+// asCaller returns req as sent by the caller whose JWT subject is sub.
+func asCaller(req events.APIGatewayV2HTTPRequest, sub string) events.APIGatewayV2HTTPRequest {
+	req.RequestContext.Authorizer = jwtAuthorizer(map[string]string{
+		"sub":       sub,
+		"iss":       "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example",
+		"token_use": "access",
+	})
+	return req
+}
+
+// postOrder returns a POST /orders request from the default caller (testSub).
 func postOrder(body string) events.APIGatewayV2HTTPRequest {
-	return events.APIGatewayV2HTTPRequest{
+	return asCaller(events.APIGatewayV2HTTPRequest{
 		Version:  "2.0",
 		RouteKey: routeCreateOrder,
 		RawPath:  "/orders",
@@ -68,11 +92,12 @@ func postOrder(body string) events.APIGatewayV2HTTPRequest {
 			RouteKey:  routeCreateOrder,
 			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/orders"},
 		},
-	}
+	}, testSub)
 }
 
+// getOrderReq returns a GET /orders/{id} request from the default caller.
 func getOrderReq(id string) events.APIGatewayV2HTTPRequest {
-	return events.APIGatewayV2HTTPRequest{
+	return asCaller(events.APIGatewayV2HTTPRequest{
 		Version:        "2.0",
 		RouteKey:       routeGetOrder,
 		RawPath:        "/orders/" + id,
@@ -82,7 +107,7 @@ func getOrderReq(id string) events.APIGatewayV2HTTPRequest {
 			RouteKey:  routeGetOrder,
 			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/orders/" + id},
 		},
-	}
+	}, testSub)
 }
 
 // invoke calls Handle with a Lambda context and checks invariants every
@@ -306,9 +331,11 @@ func TestCreateOrderRejectsBadRequests(t *testing.T) {
 		{"quantity not integer", withItems(`[{"sku":"A","quantity":1.5}]`), false, msgInvalidJSON, []string{"items.quantity"}},
 		{"quantity string", withItems(`[{"sku":"A","quantity":"2"}]`), false, msgInvalidJSON, []string{"items.quantity"}},
 		{"items not array", withItems(`{"sku":"A"}`), false, msgInvalidJSON, []string{"items"}},
-		{"empty object: all fields missing", `{}`, false, msgValidation, []string{"customerId", "items", "currency"}},
-		{"null fields", `{"customerId":null,"items":null,"currency":null}`, false, msgValidation, []string{"customerId", "items", "currency"}},
-		{"missing customerId", `{"items":[{"sku":"A","quantity":1}],"currency":"USD"}`, false, msgValidation, []string{"customerId"}},
+		// customerId is optional (the owner is the JWT subject), so it is
+		// not reported when absent or null.
+		{"empty object: all required fields missing", `{}`, false, msgValidation, []string{"items", "currency"}},
+		{"null fields", `{"customerId":null,"items":null,"currency":null}`, false, msgValidation, []string{"items", "currency"}},
+		{"empty customerId", `{"customerId":"","items":[{"sku":"A","quantity":1}],"currency":"USD"}`, false, msgValidation, []string{"customerId"}},
 		{"blank customerId", `{"customerId":"   ","items":[{"sku":"A","quantity":1}],"currency":"USD"}`, false, msgValidation, []string{"customerId"}},
 		{"customerId too long", `{"customerId":"` + strings.Repeat("c", maxCustomerIDLen+1) + `","items":[{"sku":"A","quantity":1}],"currency":"USD"}`, false, msgValidation, []string{"customerId"}},
 		{"customerId control char", `{"customerId":"c\u0000-1","items":[{"sku":"A","quantity":1}],"currency":"USD"}`, false, msgValidation, []string{"customerId"}},
@@ -367,23 +394,24 @@ func TestCreateOrderRejectsBadRequests(t *testing.T) {
 func TestCreateOrderAcceptsBoundaryValues(t *testing.T) {
 	tests := []struct {
 		name string
+		sub  string
 		body string
 	}{
-		{"max items and quantities", func() string {
+		{"max items and quantities", "c", func() string {
 			parts := make([]string, maxItems)
 			for i := range parts {
 				parts[i] = fmt.Sprintf(`{"sku":"S%d","quantity":%d}`, i, maxQuantity)
 			}
 			return `{"customerId":"c","items":[` + strings.Join(parts, ",") + `],"currency":"JPY"}`
 		}()},
-		{"max length customerId and sku (multi-byte)", `{"customerId":"` + strings.Repeat("é", maxCustomerIDLen) +
+		{"max length customerId and sku (multi-byte)", strings.Repeat("é", maxCustomerIDLen), `{"customerId":"` + strings.Repeat("é", maxCustomerIDLen) +
 			`","items":[{"sku":"` + strings.Repeat("ß", maxSKULen) + `","quantity":1}],"currency":"CHF"}`},
-		{"surrounding whitespace", "\n  " + validBody + "\n"},
+		{"surrounding whitespace", testSub, "\n  " + validBody + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t)
-			if resp := e.invoke(t, postOrder(tc.body)); resp.StatusCode != http.StatusCreated {
+			if resp := e.invoke(t, asCaller(postOrder(tc.body), tc.sub)); resp.StatusCode != http.StatusCreated {
 				t.Fatalf("status %d, want 201: %s", resp.StatusCode, resp.Body)
 			}
 		})
@@ -571,7 +599,7 @@ func TestGetOrder(t *testing.T) {
 	}
 
 	// Every GetItem call used the configured table, the id key and an
-	// eventually consistent read; GET never needs the secret.
+	// eventually consistent read.
 	for _, in := range e.db.gets {
 		if aws.ToString(in.TableName) != testTable {
 			t.Errorf("GetItem TableName = %q", aws.ToString(in.TableName))
@@ -588,16 +616,76 @@ func TestGetOrder(t *testing.T) {
 	}
 }
 
-func TestGetOrderDoesNotNeedSecret(t *testing.T) {
-	e := newTestEnv(t)
-	e.secrets.errs = []error{errors.New("must not be called")}
-	resp := e.invoke(t, getOrderReq("00000000-0000-4000-8000-000000000001"))
-	if resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("status %d, want 404", resp.StatusCode)
-	}
-	if n := e.secrets.calls.Load(); n != 0 {
-		t.Fatalf("GetSecretValue called %d times", n)
-	}
+// TestGetOrderSecret covers GET's use of the API secret, which it needs to
+// verify signatures: it shares the cold-start cache with POST, is not
+// fetched for requests that end before verification, and an unavailable
+// secret fails closed without returning order data.
+func TestGetOrderSecret(t *testing.T) {
+	t.Run("shares the cached secret with POST and WarmUp", func(t *testing.T) {
+		e := newTestEnv(t)
+		if err := e.h.WarmUp(context.Background()); err != nil {
+			t.Fatalf("WarmUp: %v", err)
+		}
+		id := e.mustCreate(t, validBody)
+		for range 3 {
+			if resp := e.invoke(t, getOrderReq(id)); resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d, want 200: %s", resp.StatusCode, resp.Body)
+			}
+		}
+		if n := e.secrets.calls.Load(); n != 1 {
+			t.Fatalf("GetSecretValue called %d times, want 1", n)
+		}
+	})
+
+	t.Run("not fetched when the request ends before verification", func(t *testing.T) {
+		e := newTestEnv(t)
+		e.secrets.errs = []error{errors.New("must not be called")}
+		e.db.items[otherOwnersID] = otherOwnersItem()
+		for _, req := range []events.APIGatewayV2HTTPRequest{
+			getOrderReq("00000000-0000-4000-8000-000000000001"), // not found
+			getOrderReq("not-an-id"),                            // invalid id
+			getOrderReq(otherOwnersID),                          // not the caller's
+		} {
+			resp := e.invoke(t, req)
+			if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("%s: status %d, want 404 or 400", req.RawPath, resp.StatusCode)
+			}
+		}
+		if n := e.secrets.calls.Load(); n != 0 {
+			t.Fatalf("GetSecretValue called %d times", n)
+		}
+	})
+
+	t.Run("unavailable secret fails closed", func(t *testing.T) {
+		e := newTestEnv(t)
+		id := e.mustCreate(t, validBody) // caches the secret in this handler
+		// A new execution environment over the same table whose secret
+		// fetch fails.
+		logger, logs := testLogger()
+		sm := &fakeSecrets{value: testSecret, errs: []error{&smithy.GenericAPIError{Code: "AccessDeniedException", Message: "denied"}}}
+		h := NewHandler(e.h.Config, e.db, sm, logger)
+		e2 := &testEnv{h: h, db: e.db, secrets: sm, logs: logs}
+
+		resp := e2.invoke(t, getOrderReq(id))
+		if resp.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("status %d, want 500: %s", resp.StatusCode, resp.Body)
+		}
+		if eb := decodeError(t, resp.Body); eb.Error != msgInternal || len(eb.Details) != 0 {
+			t.Errorf("error body = %+v, want generic", eb)
+		}
+		if strings.Contains(resp.Body, "SKU-1") {
+			t.Errorf("order data returned without verification: %s", resp.Body)
+		}
+		if !strings.Contains(logs.String(), "cannot load API secret") {
+			t.Errorf("secret failure not logged:\n%s", logs)
+		}
+
+		// The failure is not cached: the next request verifies and succeeds.
+		if resp := e2.invoke(t, getOrderReq(id)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("retry: status %d, want 200: %s", resp.StatusCode, resp.Body)
+		}
+		assertNoSecretInLogs(t, logs.String())
+	})
 }
 
 func TestDynamoDBFailureIsGenericAndDoesNotLeakSecret(t *testing.T) {

@@ -52,9 +52,12 @@ const (
 	attrSignature  = "signature"
 )
 
-// createOrderRequest is the POST /orders body.
+// createOrderRequest is the POST /orders body. CustomerID is optional: the
+// order's owner is always the authenticated caller, and a customerId that
+// is present must name that caller (see Handler.createOrder). Absent and
+// JSON null both leave it nil.
 type createOrderRequest struct {
-	CustomerID string      `json:"customerId"`
+	CustomerID *string     `json:"customerId"`
 	Items      []orderItem `json:"items"`
 	Currency   string      `json:"currency"`
 }
@@ -64,8 +67,10 @@ type orderItem struct {
 	Quantity int    `json:"quantity"`
 }
 
-// order is a stored order as returned by GET /orders/{id}. The field order
-// also defines the canonical encoding that is signed; do not reorder.
+// order is a stored order as returned by GET /orders/{id}. CustomerID is
+// the owner: the JWT subject of the caller that created it. The field order
+// also defines the canonical encoding that is signed (see canonicalOrder);
+// do not reorder.
 type order struct {
 	ID         string      `json:"id"`
 	CustomerID string      `json:"customerId"`
@@ -191,8 +196,10 @@ func (r createOrderRequest) validate() []fieldError {
 		errs = append(errs, fieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 
-	if msg := checkText(r.CustomerID, maxCustomerIDLen); msg != "" {
-		add("customerId", "%s", msg)
+	if r.CustomerID != nil {
+		if msg := checkText(*r.CustomerID, maxCustomerIDLen); msg != "" {
+			add("customerId", "%s", msg)
+		}
 	}
 
 	switch n := len(r.Items); {
@@ -244,19 +251,64 @@ func isCurrencyCode(s string) bool {
 	return true
 }
 
-// signature returns the hex HMAC-SHA256 of the order's canonical encoding.
-func (o order) signature(key signingKey) (string, error) {
-	if len(key) == 0 {
-		return "", errors.New("empty signing key")
-	}
-	canonical, err := json.Marshal(o)
+// errSignatureMismatch reports that a stored order's signature attribute
+// does not match its content under the current key.
+var errSignatureMismatch = errors.New("signature does not match the stored order")
+
+// canonicalOrder is the one canonical encoding of an order that is signed
+// (POST) and verified (GET): the JSON encoding of the order struct, fields
+// in declaration order, no insignificant whitespace.
+func canonicalOrder(o order) ([]byte, error) {
+	b, err := json.Marshal(o)
 	if err != nil {
-		return "", fmt.Errorf("encoding order for signing: %w", err)
+		return nil, fmt.Errorf("encoding order for signing: %w", err)
 	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(signatureContext))
-	mac.Write(canonical)
-	return hex.EncodeToString(mac.Sum(nil)), nil
+	return b, nil
+}
+
+// mac returns the HMAC-SHA256 of the order's canonical encoding, prefixed
+// with signatureContext. Both signing and verification go through it.
+func (o order) mac(key signingKey) ([]byte, error) {
+	if len(key) == 0 {
+		return nil, errors.New("empty signing key")
+	}
+	canonical, err := canonicalOrder(o)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(signatureContext))
+	m.Write(canonical)
+	return m.Sum(nil), nil
+}
+
+// signature returns the lower-case hex HMAC-SHA256 of the order's canonical
+// encoding, as stored in the "signature" attribute.
+func (o order) signature(key signingKey) (string, error) {
+	sum, err := o.mac(key)
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(sum), nil
+}
+
+// verifySignature checks a stored hex signature against the order in
+// constant time. It returns nil if they match, errSignatureMismatch (possibly
+// wrapped) if they do not, and another error if the check could not be
+// made. Error messages never contain the signature or the key.
+func (o order) verifySignature(key signingKey, stored string) error {
+	want, err := o.mac(key)
+	if err != nil {
+		return err
+	}
+	got, err := hex.DecodeString(stored)
+	if err != nil || len(got) != len(want) {
+		return fmt.Errorf("%w: stored signature is not a %d-byte hex string", errSignatureMismatch, len(want))
+	}
+	if !hmac.Equal(got, want) {
+		return errSignatureMismatch
+	}
+	return nil
 }
 
 // attributes returns the DynamoDB item for the order.
@@ -279,8 +331,26 @@ func (o order) attributes(signature string) map[string]types.AttributeValue {
 	}
 }
 
+// storedSignature returns the item's signature attribute.
+func storedSignature(item map[string]types.AttributeValue) (string, bool) {
+	v, ok := item[attrSignature].(*types.AttributeValueMemberS)
+	if !ok {
+		return "", false
+	}
+	return v.Value, true
+}
+
+// storedOwner returns the item's customerId attribute, the order's owner.
+func storedOwner(item map[string]types.AttributeValue) (string, bool) {
+	v, ok := item[attrCustomerID].(*types.AttributeValueMemberS)
+	if !ok {
+		return "", false
+	}
+	return v.Value, true
+}
+
 // orderFromAttributes decodes a stored item. The signature attribute is
-// intentionally not part of the result.
+// intentionally not part of the result (see storedSignature).
 func orderFromAttributes(item map[string]types.AttributeValue) (order, error) {
 	var o order
 	var errs []error

@@ -18,6 +18,8 @@ const (
 	msgInvalidJSON    = "request body is not valid JSON for this operation"
 	msgBodyTooLarge   = "request body too large"
 	msgValidation     = "request validation failed"
+	msgUnauthorized   = "authentication required"
+	msgForbidden      = "customerId does not match the authenticated caller"
 )
 
 // errorBody is the JSON shape of every error response.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -212,5 +214,112 @@ func TestParseLogLevel(t *testing.T) {
 		if got := parseLogLevel(in); got != want {
 			t.Errorf("parseLogLevel(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+func TestOrderSignatureVerification(t *testing.T) {
+	key := signingKey(testSecret)
+	base := order{
+		ID:         "00000000-0000-4000-8000-000000000001",
+		CustomerID: "cust-42",
+		Items:      []orderItem{{SKU: "SKU-1", Quantity: 2}, {SKU: "SKU-2", Quantity: 1}},
+		Currency:   "EUR",
+		Status:     statusPending,
+		CreatedAt:  "2026-03-14T14:09:26Z",
+	}
+	sig, err := base.signature(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clone := func(mut func(*order)) order {
+		o := base
+		o.Items = append([]orderItem(nil), base.Items...)
+		mut(&o)
+		return o
+	}
+	tests := []struct {
+		name     string
+		o        order
+		key      signingKey
+		sig      string
+		wantErr  bool
+		mismatch bool
+	}{
+		{name: "round trip", o: base, key: key, sig: sig},
+		{name: "upper-case hex is the same MAC", o: base, key: key, sig: strings.ToUpper(sig)},
+		{name: "id changed", o: clone(func(o *order) { o.ID = "00000000-0000-4000-8000-000000000002" }), key: key, sig: sig, wantErr: true, mismatch: true},
+		{name: "owner changed", o: clone(func(o *order) { o.CustomerID = "cust-43" }), key: key, sig: sig, wantErr: true, mismatch: true},
+		{name: "quantity changed", o: clone(func(o *order) { o.Items[1].Quantity = 5 }), key: key, sig: sig, wantErr: true, mismatch: true},
+		{name: "items reordered", o: clone(func(o *order) { o.Items[0], o.Items[1] = o.Items[1], o.Items[0] }), key: key, sig: sig, wantErr: true, mismatch: true},
+		{name: "currency changed", o: clone(func(o *order) { o.Currency = "USD" }), key: key, sig: sig, wantErr: true, mismatch: true},
+		{name: "status changed", o: clone(func(o *order) { o.Status = "SHIPPED" }), key: key, sig: sig, wantErr: true, mismatch: true},
+		{name: "createdAt changed", o: clone(func(o *order) { o.CreatedAt = "2026-03-14T14:09:27Z" }), key: key, sig: sig, wantErr: true, mismatch: true},
+		{name: "other key", o: base, key: signingKey("another-key"), sig: sig, wantErr: true, mismatch: true},
+		{name: "empty signature", o: base, key: key, sig: "", wantErr: true, mismatch: true},
+		{name: "not hex", o: base, key: key, sig: strings.Repeat("zz", 32), wantErr: true, mismatch: true},
+		{name: "truncated", o: base, key: key, sig: sig[:len(sig)-2], wantErr: true, mismatch: true},
+		{name: "extended", o: base, key: key, sig: sig + "00", wantErr: true, mismatch: true},
+		{name: "empty key cannot verify", o: base, key: nil, sig: sig, wantErr: true, mismatch: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.o.verifySignature(tc.key, tc.sig)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("verifySignature error = %v, want error: %v", err, tc.wantErr)
+			}
+			if err == nil {
+				return
+			}
+			if got := errors.Is(err, errSignatureMismatch); got != tc.mismatch {
+				t.Errorf("errors.Is(%v, errSignatureMismatch) = %v, want %v", err, got, tc.mismatch)
+			}
+			if strings.Contains(err.Error(), testSecret) || (len(tc.sig) > 8 && strings.Contains(err.Error(), tc.sig[:8])) {
+				t.Errorf("error leaks the key or signature: %v", err)
+			}
+		})
+	}
+}
+
+func TestCallerID(t *testing.T) {
+	type authz = events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+	jwt := func(claims map[string]string) *authz {
+		return &authz{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims}}
+	}
+	tests := []struct {
+		name   string
+		auth   *authz
+		want   string
+		wantOK bool
+	}{
+		{"cognito uuid sub", jwt(map[string]string{"sub": "3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b"}), "3f2b8c1e-9d4a-4e6f-8a7b-1c2d3e4f5a6b", true},
+		{"auth0 style sub", jwt(map[string]string{"sub": "google-oauth2|109876543210987654321"}), "google-oauth2|109876543210987654321", true},
+		{"max length multi-byte sub", jwt(map[string]string{"sub": strings.Repeat("é", maxCustomerIDLen)}), strings.Repeat("é", maxCustomerIDLen), true},
+		{"sub is used verbatim", jwt(map[string]string{"sub": " padded "}), " padded ", true},
+		{"other claims are ignored", jwt(map[string]string{"sub": "u1", "customerId": "u2", "username": "u3"}), "u1", true},
+		{"nil authorizer", nil, "", false},
+		{"no JWT", &authz{Lambda: map[string]any{"sub": "u1"}}, "", false},
+		{"nil claims", jwt(nil), "", false},
+		{"no sub", jwt(map[string]string{"username": "u1"}), "", false},
+		{"empty sub", jwt(map[string]string{"sub": ""}), "", false},
+		{"whitespace sub", jwt(map[string]string{"sub": "  "}), "", false},
+		{"too long sub", jwt(map[string]string{"sub": strings.Repeat("x", maxCustomerIDLen+1)}), "", false},
+		{"control character", jwt(map[string]string{"sub": "u\x001"}), "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var req events.APIGatewayV2HTTPRequest
+			req.RequestContext.Authorizer = tc.auth
+			got, reason, ok := callerID(req)
+			if got != tc.want || ok != tc.wantOK {
+				t.Fatalf("callerID = (%q, %q, %v), want (%q, %v)", got, reason, ok, tc.want, tc.wantOK)
+			}
+			if ok != (reason == "") {
+				t.Errorf("reason = %q with ok = %v", reason, ok)
+			}
+			if !ok && tc.auth != nil && tc.auth.JWT != nil && tc.auth.JWT.Claims["sub"] != "" &&
+				strings.Contains(reason, tc.auth.JWT.Claims["sub"]) {
+				t.Errorf("reason %q contains the claim value", reason)
+			}
+		})
 	}
 }

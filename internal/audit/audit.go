@@ -52,6 +52,11 @@ type Options struct {
 	// RetainStateful requires DeletionPolicy and UpdateReplacePolicy Retain on
 	// every stateful resource (every environment but dev).
 	RetainStateful bool
+	// Account is the stack's 12-digit AWS account id. When set, every
+	// aws:SourceAccount condition that names a literal 12-digit account must
+	// name this one (intrinsic values such as {"Ref": "AWS::AccountId"} are
+	// accepted). Empty skips the check.
+	Account string
 }
 
 // Check audits one template and returns its findings, sorted.
@@ -107,7 +112,7 @@ func (a *auditor) resource(id string, res map[string]any) {
 	a.tags(id, typ, props)
 	a.retain(id, typ, res)
 	a.ingress(id, typ, props)
-	a.encryption(id, typ, props)
+	a.encryption(id, typ, res, props)
 	a.listener(id, typ, props)
 	a.environment(id, typ, props)
 }
@@ -138,6 +143,7 @@ func (a *auditor) policy(id string, doc any, kind docKind) {
 		} else {
 			a.add(id, RuleSid, "statement %d has no Sid; give every statement a readable Sid", i)
 		}
+		a.sourceAccount(id, where, st["Condition"])
 		if st["Effect"] != "Allow" {
 			continue // Deny statements may use wildcards (e.g. s3:* in DenyInsecureTransport).
 		}
@@ -162,7 +168,13 @@ func (a *auditor) policy(id string, doc any, kind docKind) {
 			if _, exempt := ServicesWithoutSourceConditions[svc]; exempt {
 				continue
 			}
-			if !hasAnyConditionKey(st["Condition"], confusedDeputyKeys) {
+			pinned, wildcard := pinningKeys(st["Condition"])
+			switch {
+			case pinned:
+			case len(wildcard) > 0:
+				a.add(id, RuleSourceCondition, "%s trusts service %s with only %s \"*\", which pins nothing; pin it to the account and resource with aws:SourceAccount/aws:SourceArn",
+					where, svc, strings.Join(wildcard, ", "))
+			default:
 				a.add(id, RuleSourceCondition, "%s trusts service %s without aws:SourceAccount/aws:SourceArn; pin it to the account and resource", where, svc)
 			}
 		}
@@ -203,25 +215,72 @@ func servicePrincipals(p any) []string {
 	return strs(pm["Service"])
 }
 
-func hasAnyConditionKey(c any, keys []string) bool {
+// conditionValues calls fn for every key of a statement's Condition block
+// (across all operators, in a stable order) with the key's value.
+func conditionValues(c any, fn func(key string, value any)) {
 	cm, ok := c.(map[string]any)
 	if !ok {
-		return false
+		return
 	}
-	for _, kv := range cm {
-		m, ok := kv.(map[string]any)
+	for _, op := range sortedKeys(cm) {
+		m, ok := cm[op].(map[string]any)
 		if !ok {
 			continue
 		}
-		for k := range m {
-			for _, want := range keys {
-				if strings.EqualFold(k, want) {
-					return true
-				}
+		for _, k := range sortedKeys(m) {
+			fn(k, m[k])
+		}
+	}
+}
+
+// pinningKeys reports whether a Condition block pins a service principal: it
+// has one of confusedDeputyKeys with no value that is exactly "*" (a "*" makes
+// the key match any caller, so it pins nothing). wildcard lists the
+// confused-deputy keys present only with a "*" value, for the finding.
+func pinningKeys(c any) (pinned bool, wildcard []string) {
+	conditionValues(c, func(k string, v any) {
+		if !isConfusedDeputyKey(k) {
+			return
+		}
+		for _, s := range strs(v) {
+			if s == "*" {
+				wildcard = append(wildcard, k)
+				return
 			}
+		}
+		pinned = true
+	})
+	return pinned, wildcard
+}
+
+func isConfusedDeputyKey(k string) bool {
+	for _, want := range confusedDeputyKeys {
+		if strings.EqualFold(k, want) {
+			return true
 		}
 	}
 	return false
+}
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
+// sourceAccount reports aws:SourceAccount conditions that name a literal
+// account other than the stack's (Options.Account). Intrinsic values (maps)
+// and strings that are not account ids are left to the pinning check.
+func (a *auditor) sourceAccount(id, where string, c any) {
+	if a.opts.Account == "" {
+		return
+	}
+	conditionValues(c, func(k string, v any) {
+		if !strings.EqualFold(k, "aws:SourceAccount") {
+			return
+		}
+		for _, s := range strs(v) {
+			if accountID.MatchString(s) && s != a.opts.Account {
+				a.add(id, RuleSourceCondition, "%s pins aws:SourceAccount to %s, not the stack's account %s", where, s, a.opts.Account)
+			}
+		}
+	})
 }
 
 func hasBareStar(r any) bool {
@@ -331,11 +390,24 @@ func (a *auditor) usedByLoadBalancer(group string) bool {
 	return false
 }
 
-func (a *auditor) encryption(id, typ string, props map[string]any) {
+// SSES3SuppressionRule is the cdk-nag rule whose suppression, with a reason,
+// documents why a bucket uses SSE-S3 (AES256) rather than SSE-KMS: S3 server
+// access logs and ELB access logs can only be delivered to SSE-S3 buckets.
+const SSES3SuppressionRule = "NIST.800.53.R5-S3DefaultEncryptionKMS"
+
+func (a *auditor) encryption(id, typ string, res, props map[string]any) {
 	switch typ {
 	case "AWS::S3::Bucket":
 		if props["BucketEncryption"] == nil {
 			a.add(id, RuleEncryption, "bucket has no default encryption; use SSE-KMS with a customer-managed key")
+		} else if usesSSES3(props["BucketEncryption"]) && !suppressed(res, SSES3SuppressionRule) {
+			a.add(id, RuleEncryption, "bucket uses SSE-S3; business data needs SSE-KMS with a customer-managed key (or document the exception with a reasoned suppression of %s)", SSES3SuppressionRule)
+		}
+	case "AWS::SecretsManager::Secret":
+		if props["KmsKeyId"] == nil {
+			a.add(id, RuleEncryption, "secret is encrypted with the AWS managed key; set KmsKeyId to a customer-managed key")
+		} else if awsManagedKey(props["KmsKeyId"]) {
+			a.add(id, RuleEncryption, "secret's KmsKeyId %v is an AWS managed key; use a customer-managed key", props["KmsKeyId"])
 		}
 	case "AWS::KMS::Key":
 		if props["EnableKeyRotation"] != true {
@@ -348,13 +420,51 @@ func (a *auditor) encryption(id, typ string, props map[string]any) {
 	case "AWS::SQS::Queue", "AWS::SNS::Topic":
 		if props["KmsMasterKeyId"] == nil {
 			a.add(id, RuleEncryption, "%s is not encrypted with a KMS key; set KmsMasterKeyId", typ)
+		} else if awsManagedKey(props["KmsMasterKeyId"]) {
+			a.add(id, RuleEncryption, "%s KmsMasterKeyId %v is an AWS managed key; use a customer-managed key", typ, props["KmsMasterKeyId"])
 		}
 	case "AWS::DynamoDB::Table":
 		sse, _ := props["SSESpecification"].(map[string]any)
-		if sse == nil || sse["SSEEnabled"] != true || sse["KMSMasterKeyId"] == nil {
+		if sse == nil || sse["SSEEnabled"] != true || sse["KMSMasterKeyId"] == nil || awsManagedKey(sse["KMSMasterKeyId"]) {
 			a.add(id, RuleEncryption, "table is not encrypted with a customer-managed key; set SSESpecification")
 		}
 	}
+}
+
+// usesSSES3 reports whether a bucket's default encryption is SSE-S3 (AES256).
+func usesSSES3(enc any) bool {
+	em, _ := enc.(map[string]any)
+	for _, r := range list(em["ServerSideEncryptionConfiguration"]) {
+		rm, _ := r.(map[string]any)
+		def, _ := rm["ServerSideEncryptionByDefault"].(map[string]any)
+		if def["SSEAlgorithm"] == "AES256" {
+			return true
+		}
+	}
+	return false
+}
+
+// suppressed reports whether the resource's cdk-nag metadata suppresses rule
+// with a non-blank reason.
+func suppressed(res map[string]any, rule string) bool {
+	meta, _ := res["Metadata"].(map[string]any)
+	nag, _ := meta["cdk_nag"].(map[string]any)
+	for _, s := range list(nag["rules_to_suppress"]) {
+		sm, _ := s.(map[string]any)
+		id, _ := sm["id"].(string)
+		reason, _ := sm["reason"].(string)
+		if id == rule && strings.TrimSpace(reason) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// awsManagedKey reports whether a KMS key reference names an AWS managed key
+// by its alias (alias/aws/<service>, alone or in an alias ARN).
+func awsManagedKey(v any) bool {
+	s, ok := v.(string)
+	return ok && (strings.HasPrefix(s, "alias/aws/") || strings.Contains(s, ":alias/aws/"))
 }
 
 func (a *auditor) listener(id, typ string, props map[string]any) {

@@ -25,9 +25,22 @@ const compliant = `{"Resources": {
   "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
     "EnableKeyRotation": true, "Tags": ` + tags + `,
     "KeyPolicy": {"Statement": [{"Sid": "AllowAccountAdministration", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
-      "Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::111111111111:root"]]}}}]}}},
+      "Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::111111111111:root"]]}}},
+      {"Sid": "AllowLogsEncryption", "Effect": "Allow", "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+       "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+       "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:app"}}},
+      {"Sid": "AllowSnsUse", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+       "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+       "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}}},
   "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
-    "BucketEncryption": {}, "Tags": ` + tags + `}},
+    "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
+      "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]}, "Tags": ` + tags + `}},
+  "LogBucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+    "Metadata": {"cdk_nag": {"rules_to_suppress": [
+      {"id": "AwsSolutions-S1", "reason": "This is the server-access-log bucket itself."},
+      {"id": "NIST.800.53.R5-S3DefaultEncryptionKMS", "reason": "S3 server access log delivery supports only SSE-S3 (AES256)."}]}},
+    "Properties": {"Tags": ` + tags + `,
+    "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}}},
   "BucketPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"PolicyDocument": {"Statement": [
     {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"},
     {"Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
@@ -39,6 +52,20 @@ const compliant = `{"Resources": {
     "SecurityGroups": [{"Fn::GetAtt": ["AlbSg", "GroupId"]}]}},
   "Https": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"Protocol": "HTTPS",
     "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}},
+  "LogGroup": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
+    "RetentionInDays": 365, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "Tags": ` + tags + `}},
+  "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "Tags": ` + tags + `}},
+  "QueuePolicy": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [{"Ref": "Queue"}], "PolicyDocument": {"Statement": [
+    {"Sid": "AllowTopic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+     "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}, "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": "Topic"}}}}]}}},
+  "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Ref": "Key"}, "Tags": ` + tags + `}},
+  "Table": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
+    "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}, "Tags": ` + tags + `}},
+  "Secret": {"Type": "AWS::SecretsManager::Secret", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
+    "GenerateSecretString": {"PasswordLength": 32}, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "Tags": ` + tags + `}},
+  "TaskDef": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Tags": ` + tags + `, "ContainerDefinitions": [{"Name": "app",
+    "Environment": [{"Name": "QUEUE_URL", "Value": {"Ref": "Queue"}}, {"Name": "DB_SECRET_ARN", "Value": {"Ref": "Secret"}}],
+    "Secrets": [{"Name": "DB_PASSWORD", "ValueFrom": {"Ref": "Secret"}}]}]}},
   "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Tags": ` + tags + `,
     "Environment": {"Variables": {"TABLE_NAME": "t", "API_SECRET_ARN": "arn"}}}},
   "Meta": {"Type": "AWS::CDK::Metadata"}
@@ -53,9 +80,17 @@ func parse(t *testing.T, s string) map[string]any {
 	return m
 }
 
+// account is the compliant template's account id.
+const account = "111111111111"
+
+// opts are the strictest options; the breach cases run with them.
+var opts = Options{RetainStateful: true, Account: account}
+
 func TestCompliantTemplateHasNoFindings(t *testing.T) {
-	if f := Check("S", parse(t, compliant), Options{RetainStateful: true}); len(f) != 0 {
-		t.Fatalf("want no findings, got:\n%v", f)
+	for _, o := range []Options{opts, {RetainStateful: true}, {}} {
+		if f := Check("S", parse(t, compliant), o); len(f) != 0 {
+			t.Fatalf("options %+v: want no findings, got:\n%v", o, f)
+		}
 	}
 }
 
@@ -90,19 +125,72 @@ func TestEachBreachIsFound(t *testing.T) {
     "EnableKeyRotation"`, RuleRetain, "Key", "UpdateReplacePolicy"},
 		{"open SSH", `"FromPort": 443, "ToPort": 443`, `"FromPort": 22, "ToPort": 22`, RuleOpenIngress, "AlbSg", "tcp 22-22"},
 		{"open 443 on a non-ALB group", `"SecurityGroups": [{"Fn::GetAtt": ["AlbSg", "GroupId"]}]`, `"SecurityGroups": []`, RuleOpenIngress, "AlbSg", "only an ALB"},
-		{"unencrypted bucket", `"BucketEncryption": {}, `, ``, RuleEncryption, "Bucket", "no default encryption"},
+		{"unencrypted bucket", `"BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
+      "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]}, `, ``, RuleEncryption, "Bucket", "no default encryption"},
+		{"business bucket on SSE-S3", `"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}`, `"SSEAlgorithm": "AES256"`,
+			RuleEncryption, "Bucket", "uses SSE-S3; business data needs SSE-KMS with a customer-managed key (or document the exception with a reasoned suppression"},
+		{"SSE-S3 log bucket without suppression", `
+    "Metadata": {"cdk_nag": {"rules_to_suppress": [
+      {"id": "AwsSolutions-S1", "reason": "This is the server-access-log bucket itself."},
+      {"id": "NIST.800.53.R5-S3DefaultEncryptionKMS", "reason": "S3 server access log delivery supports only SSE-S3 (AES256)."}]}},`, ``,
+			RuleEncryption, "LogBucket", "uses SSE-S3"},
+		{"SSE-S3 log bucket suppressing another rule", `{"id": "NIST.800.53.R5-S3DefaultEncryptionKMS", `, `{"id": "AwsSolutions-S3", `,
+			RuleEncryption, "LogBucket", "uses SSE-S3"},
+		{"SSE-S3 suppression without a reason", `"reason": "S3 server access log delivery supports only SSE-S3 (AES256)."`, `"reason": ""`,
+			RuleEncryption, "LogBucket", "uses SSE-S3"},
+		{"SSE-S3 suppression with a blank reason", `"reason": "S3 server access log delivery supports only SSE-S3 (AES256)."`, `"reason": "  "`,
+			RuleEncryption, "LogBucket", "uses SSE-S3"},
+		{"log group without a CMK", `"RetentionInDays": 365, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, `, `"RetentionInDays": 365, `,
+			RuleEncryption, "LogGroup", "set KmsKeyId"},
+		{"queue without a KMS key", `"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, `,
+			`"Queue": {"Type": "AWS::SQS::Queue", "Properties": {`, RuleEncryption, "Queue", "AWS::SQS::Queue is not encrypted with a KMS key; set KmsMasterKeyId"},
+		{"queue with the AWS managed key", `"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, `,
+			`"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": "alias/aws/sqs", `, RuleEncryption, "Queue", "alias/aws/sqs is an AWS managed key"},
+		{"topic without a KMS key", `"KmsMasterKeyId": {"Ref": "Key"}, `, ``, RuleEncryption, "Topic", "AWS::SNS::Topic is not encrypted with a KMS key; set KmsMasterKeyId"},
+		{"topic with the AWS managed key", `"KmsMasterKeyId": {"Ref": "Key"}`, `"KmsMasterKeyId": "arn:aws:kms:eu-west-1:111111111111:alias/aws/sns"`,
+			RuleEncryption, "Topic", "is an AWS managed key"},
+		{"table without SSESpecification", `"SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}, `, ``,
+			RuleEncryption, "Table", "not encrypted with a customer-managed key"},
+		{"table on the AWS managed key", `"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}`, `"SSEEnabled": true, "SSEType": "KMS"`,
+			RuleEncryption, "Table", "not encrypted with a customer-managed key"},
+		{"table with SSE disabled", `"SSEEnabled": true, "SSEType": "KMS"`, `"SSEEnabled": false, "SSEType": "KMS"`,
+			RuleEncryption, "Table", "not encrypted with a customer-managed key"},
+		{"secret without a CMK", `"GenerateSecretString": {"PasswordLength": 32}, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, `, `"GenerateSecretString": {"PasswordLength": 32}, `,
+			RuleEncryption, "Secret", "AWS managed key; set KmsKeyId to a customer-managed key"},
+		{"secret on the AWS managed key alias", `"GenerateSecretString": {"PasswordLength": 32}, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, `,
+			`"GenerateSecretString": {"PasswordLength": 32}, "KmsKeyId": "alias/aws/secretsmanager", `, RuleEncryption, "Secret", "alias/aws/secretsmanager is an AWS managed key"},
 		{"key rotation off", `"EnableKeyRotation": true`, `"EnableKeyRotation": false`, RuleEncryption, "Key", "rotation is off"},
 		{"old TLS policy", `ELBSecurityPolicy-TLS13-1-2-2021-06`, `ELBSecurityPolicy-2016-08`, RuleListenerTLS, "Https", "ELBSecurityPolicy-2016-08"},
 		{"plain HTTP listener that forwards", `"Protocol": "HTTPS",`, `"Protocol": "HTTP", "DefaultActions": [{"Type": "forward"}],`, RuleListenerTLS, "Https", "more than redirect"},
 		{"secret in a Lambda environment", `"TABLE_NAME": "t"`, `"DB_PASSWORD": "hunter2"`, RuleSecretEnvironment, "Fn", "DB_PASSWORD"},
+		{"secret in an ECS container environment", `{"Name": "QUEUE_URL", "Value": {"Ref": "Queue"}}`, `{"Name": "DB_PASSWORD", "Value": "hunter2"}`,
+			RuleSecretEnvironment, "TaskDef", "environment variable DB_PASSWORD looks like a secret"},
+		{"key policy service grant without conditions", `,
+       "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:app"}}}`, `}`,
+			RuleSourceCondition, "Key", `statement "AllowLogsEncryption" trusts service logs.eu-west-1.amazonaws.com without aws:SourceAccount/aws:SourceArn`},
+		{"trust pinned to another account", `"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}}]}}},`,
+			`"Condition": {"StringEquals": {"aws:SourceAccount": "222222222222"}}}]}}},`,
+			RuleSourceCondition, "Role", `statement "TrustService" pins aws:SourceAccount to 222222222222, not the stack's account 111111111111`},
+		{"another account among several", `"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}}]}}},`,
+			`"Condition": {"StringEquals": {"aws:SourceAccount": ["111111111111", "222222222222"]}}}]}}},`,
+			RuleSourceCondition, "Role", "pins aws:SourceAccount to 222222222222"},
+		{"another account next to a pinned SourceArn", `"Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::a"}}`,
+			`"Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::a"}, "StringEquals": {"aws:SourceAccount": "222222222222"}}`,
+			RuleSourceCondition, "BucketPolicy", `statement "Logs" pins aws:SourceAccount to 222222222222`},
+		{"another account in a key policy (case-insensitive key)", `"aws:SourceAccount": {"Ref": "AWS::AccountId"}`, `"AWS:SOURCEACCOUNT": "333333333333"`,
+			RuleSourceCondition, "Key", `statement "AllowSnsUse" pins aws:SourceAccount to 333333333333`},
+		{"SourceArn * pins nothing", `"Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::a"}}`, `"Condition": {"ArnLike": {"aws:SourceArn": "*"}}`,
+			RuleSourceCondition, "BucketPolicy", `statement "Logs" trusts service logging.s3.amazonaws.com with only aws:SourceArn "*", which pins nothing`},
+		{"SourceArn list with *", `"Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::a"}}`, `"Condition": {"ArnLike": {"aws:SourceArn": ["arn:aws:s3:::a", "*"]}}`,
+			RuleSourceCondition, "BucketPolicy", `with only aws:SourceArn "*"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if !strings.Contains(compliant, tc.old) {
-				t.Fatalf("test fragment not found in the template: %s", tc.old)
+			if n := strings.Count(compliant, tc.old); n != 1 {
+				t.Fatalf("test fragment found %d times in the template, want once: %s", n, tc.old)
 			}
 			broken := strings.Replace(compliant, tc.old, tc.new, 1)
-			findings := Check("S", parse(t, broken), Options{RetainStateful: true})
+			findings := Check("S", parse(t, broken), opts)
 			if len(findings) != 1 {
 				t.Fatalf("want exactly one finding, got %d:\n%v", len(findings), findings)
 			}
@@ -129,6 +217,42 @@ func TestLooksLikeSecretName(t *testing.T) {
 	} {
 		if got := LooksLikeSecretName(name); got != want {
 			t.Errorf("LooksLikeSecretName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestSourceAccountOnlyWhenAccountSet(t *testing.T) {
+	broken := strings.Replace(compliant, `{"aws:SourceAccount": "111111111111"}`, `{"aws:SourceAccount": "222222222222"}`, 1)
+	if f := Check("S", parse(t, broken), Options{RetainStateful: true}); len(f) != 0 {
+		t.Errorf("without Options.Account any account pins, got %v", f)
+	}
+	if f := Check("S", parse(t, broken), Options{RetainStateful: true, Account: "222222222222"}); len(f) != 0 {
+		t.Errorf("the stack's own account must pass, got %v", f)
+	}
+}
+
+// TestSourceConditionPinning varies the Condition of the bucket policy's
+// service grant (compliant: an aws:SourceArn naming the source bucket).
+func TestSourceConditionPinning(t *testing.T) {
+	const cond = `"Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::a"}}`
+	for c, wantPinned := range map[string]bool{
+		`{"ArnLike": {"aws:SourceArn": "*"}, "StringEquals": {"aws:SourceAccount": "111111111111"}}`: true,
+		`{"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}`:                         true,
+		`{"StringEquals": {"aws:sourceaccount": "111111111111"}}`:                                    true,
+		`{"StringEquals": {"aws:SourceOrgID": "o-abc"}}`:                                             true,
+		`{"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}}`:                                           true, // only an exact "*" is rejected
+		`{"ArnLike": {"aws:SourceArn": "*"}}`:                                                        false,
+		`{"StringLike": {"aws:SourceAccount": "*"}}`:                                                 false,
+		`{"ArnLike": {"aws:SourceArn": "*"}, "StringLike": {"aws:SourceAccount": ["*"]}}`:            false,
+		`{"Bool": {"aws:SecureTransport": "true"}}`:                                                  false,
+	} {
+		tpl := strings.Replace(compliant, cond, `"Condition": `+c, 1)
+		f := Check("S", parse(t, tpl), opts)
+		if wantPinned && len(f) != 0 {
+			t.Errorf("%s: want pinned, got %v", c, f)
+		}
+		if !wantPinned && (len(f) != 1 || f[0].Rule != RuleSourceCondition || f[0].Resource != "BucketPolicy") {
+			t.Errorf("%s: want one %s finding on BucketPolicy, got %v", c, RuleSourceCondition, f)
 		}
 	}
 }

@@ -5,14 +5,10 @@ package audit
 // has no resource-level permissions (see the Service Authorization Reference),
 // so no narrower resource exists to name.
 var WildcardResourceActions = map[string]string{
-	"xray:PutTraceSegments":          "X-Ray has no resource-level permissions for trace ingestion",
-	"xray:PutTelemetryRecords":       "X-Ray has no resource-level permissions for telemetry ingestion",
-	"ecr:GetAuthorizationToken":      "the ECR registry token is account-wide; the API takes no resource",
-	"ec2:CreateNetworkInterface":     "Lambda creates VPC ENIs before their ids exist; AWSLambdaVPCAccessExecutionRole uses * for the same reason",
-	"ec2:DescribeNetworkInterfaces":  "EC2 Describe* calls have no resource-level permissions",
-	"ec2:DeleteNetworkInterface":     "Lambda deletes the ENIs it created, whose ids are not known at deploy time",
-	"ec2:AssignPrivateIpAddresses":   "Lambda manages addresses on ENIs whose ids are not known at deploy time",
-	"ec2:UnassignPrivateIpAddresses": "Lambda manages addresses on ENIs whose ids are not known at deploy time",
+	"xray:PutTraceSegments":         "X-Ray has no resource-level permissions for trace ingestion",
+	"xray:PutTelemetryRecords":      "X-Ray has no resource-level permissions for telemetry ingestion",
+	"ecr:GetAuthorizationToken":     "the ECR registry token is account-wide; the API takes no resource",
+	"ec2:DescribeNetworkInterfaces": "EC2 Describe* calls have no resource-level permissions",
 }
 
 // KMS key policies: "Resource": "*" in a key policy means "this key" (a key

@@ -58,6 +58,11 @@ var Actions = []string{
 	// Closing the VPC's default security group.
 	"ec2:RevokeSecurityGroupIngress",
 	"ec2:RevokeSecurityGroupEgress",
+	// Lambda functions in a VPC: their network interfaces.
+	"ec2:CreateNetworkInterface",
+	"ec2:DeleteNetworkInterface",
+	"ec2:AssignPrivateIpAddresses",
+	"ec2:UnassignPrivateIpAddresses",
 }
 
 // Allowed reports every action inside the ceiling, sorted.
@@ -73,12 +78,12 @@ func Allowed() []string {
 // Attach creates the boundary policy in stack and applies it to every role in
 // the stack, including roles that CDK creates on its own.
 func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
+	s3 := "arn:" + *stack.Partition() + ":s3:::*"
 	// One ARN pattern per service: IAM does not accept a wildcard service.
 	var resources []string
 	for _, svc := range services() {
 		resources = append(resources, "arn:"+*stack.Partition()+":"+svc+":"+*stack.Region()+":"+*stack.Account()+":*")
 	}
-	resources = append(resources, "arn:"+*stack.Partition()+":s3:::*")
 	var unscoped []string
 	for a := range audit.WildcardResourceActions {
 		unscoped = append(unscoped, a)
@@ -89,8 +94,15 @@ func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
 		Document: iamx.Document(
 			iamx.Statement{
 				Sid:       "AllowWorkloadActionsInThisAccountAndRegion",
-				Actions:   Actions,
+				Actions:   actions(false),
 				Resources: resources,
+			},
+			// S3 ARNs name no account: pin the bucket owner instead.
+			iamx.Statement{
+				Sid:        "AllowObjectActionsOnThisAccountsBuckets",
+				Actions:    actions(true),
+				Resources:  []string{s3},
+				Conditions: map[string]map[string]any{"StringEquals": {"aws:ResourceAccount": *stack.Account()}},
 			},
 			iamx.Statement{
 				Sid:       "AllowActionsWithoutResourceLevelPermissions",
@@ -106,7 +118,7 @@ func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
 		),
 	})
 	awsiam.PermissionsBoundary_Of(stack).Apply(policy)
-	appliesTo := []string{"Resource::*"}
+	appliesTo := []string{"Resource::*", "Resource::" + s3}
 	for _, r := range resources {
 		appliesTo = append(appliesTo, "Resource::"+r)
 	}
@@ -116,6 +128,17 @@ func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
 			"no resource-level permissions (audit.WildcardResourceActions).",
 		appliesTo...)
 	return policy
+}
+
+// actions returns the s3: actions of Actions, or all the others.
+func actions(s3 bool) []string {
+	var out []string
+	for _, a := range Actions {
+		if strings.HasPrefix(a, "s3:") == s3 {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // services returns the service prefixes of Actions other than s3, sorted.

@@ -49,19 +49,29 @@ func New(scope constructs.Construct, id, description string, removal awscdk.Remo
 	})
 }
 
-// CloudWatchLogs lets CloudWatch Logs in this account and region encrypt and
-// decrypt log groups with the key, pinned by the encryption context AWS
-// documents for it (kms:EncryptionContext:aws:logs:arn).
-func CloudWatchLogs(scope constructs.Construct) ServiceGrant {
+// CloudWatchLogs lets CloudWatch Logs encrypt and decrypt the named log
+// groups with the key, pinned by the encryption context AWS documents for it
+// (kms:EncryptionContext:aws:logs:arn). Without names it covers this account's
+// log groups in this region: a log group named by CloudFormation references
+// the key, so the key cannot name it back.
+func CloudWatchLogs(scope constructs.Construct, logGroupNames ...string) ServiceGrant {
 	stack := awscdk.Stack_Of(scope)
+	prefix := "arn:" + *stack.Partition() + ":logs:" + *stack.Region() + ":" + *stack.Account() + ":log-group:"
+	var groups any = prefix + "*"
+	if len(logGroupNames) > 0 {
+		arns := make([]string, len(logGroupNames))
+		for i, n := range logGroupNames {
+			arns[i] = prefix + n
+		}
+		groups = arns
+	}
 	return ServiceGrant{
 		Sid:     "AllowCloudWatchLogs",
 		Service: "logs." + *stack.Region() + ".amazonaws.com",
 		Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
 			"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"},
 		Conditions: map[string]map[string]any{
-			"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:" + *stack.Partition() + ":logs:" +
-				*stack.Region() + ":" + *stack.Account() + ":log-group:*"},
+			"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups},
 		},
 	}
 }
