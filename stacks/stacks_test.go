@@ -509,7 +509,7 @@ func TestBudgetAboveFixedCost(t *testing.T) {
 		var fixed float64
 		for _, part := range parts {
 			s := asm.Stack(t, cfg.StackName(part))
-			fixed += cost.Estimate(s.Name, s.Template).Total
+			fixed += cost.Estimate(s.Name, cfg.Region, s.Template).Total
 		}
 		if limit := 0.8 * float64(cfg.MonthlyBudgetUSD); fixed >= limit {
 			t.Errorf("%s: fixed cost $%.2f/month reaches 80 %% of the $%d budget; raise MonthlyBudgetUSD", cfg.Name, fixed, cfg.MonthlyBudgetUSD)

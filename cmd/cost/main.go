@@ -35,7 +35,7 @@ func main() {
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"prices": cost.Prices, "stacks": reports}); err != nil {
+		if err := enc.Encode(map[string]any{"prices": cost.Tables, "stacks": reports}); err != nil {
 			fmt.Fprintln(os.Stderr, "cost:", err)
 			os.Exit(1)
 		}
@@ -44,26 +44,48 @@ func main() {
 	printTable(os.Stdout, reports)
 }
 
+// load prices every stack of the cloud assembly in dir, each with the price
+// table of its region (from the manifest's aws://account/region).
 func load(dir string) ([]cost.Report, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w; run make synth first", err)
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no templates in %s; run make synth first", dir)
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type        string `json:"type"`
+			Environment string `json:"environment"`
+			Properties  struct {
+				TemplateFile string `json:"templateFile"`
+			} `json:"properties"`
+		} `json:"artifacts"`
 	}
-	sort.Strings(files)
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	var names []string
+	for name, a := range manifest.Artifacts {
+		if a.Type == "aws:cloudformation:stack" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
 	var out []cost.Report
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
+	for _, name := range names {
+		a := manifest.Artifacts[name]
+		raw, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
 		if err != nil {
 			return nil, err
 		}
 		var tmpl map[string]any
 		if err := json.Unmarshal(raw, &tmpl); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return nil, fmt.Errorf("%s: %w", a.Properties.TemplateFile, err)
 		}
-		out = append(out, cost.Estimate(strings.TrimSuffix(filepath.Base(f), ".template.json"), tmpl))
+		region := a.Environment[strings.LastIndex(a.Environment, "/")+1:]
+		out = append(out, cost.Estimate(name, region, tmpl))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no stacks in %s; run make synth first", dir)
 	}
 	return out, nil
 }
@@ -78,7 +100,15 @@ func environment(stack string) string {
 }
 
 func printTable(w io.Writer, reports []cost.Report) {
-	fmt.Fprintf(w, "Fixed monthly cost (USD, %s list prices; %s)\n\n", cost.Prices.Region, cost.Prices.Date)
+	regions := map[string]bool{}
+	for _, r := range reports {
+		regions[r.Region] = true
+	}
+	for region := range regions {
+		t, _ := cost.Table(region)
+		fmt.Fprintf(w, "Fixed monthly cost, USD, at %s on-demand list prices (%s, recorded %s; check the AWS Pricing Calculator)\n", t.Region, t.Source, t.Date)
+	}
+	fmt.Fprintln(w)
 	envTotals := map[string]float64{}
 	var envs []string
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -16,32 +16,48 @@ import (
 // HoursPerMonth is AWS's billing convention (730 h = 8,760 h / 12).
 const HoursPerMonth = 730
 
-// Prices is the price table: USD, on-demand list prices. The NAT gateway and
-// interface-endpoint figures are the guidance's (its Cost Optimization
-// section); the others are AWS's published list prices for the same region.
-var Prices = struct {
+// PriceTable is one region's on-demand list prices, in USD.
+type PriceTable struct {
 	Region, Source, Date string
 
 	NatGatewayHour, InterfaceEndpointAZHour, PublicIPv4Hour, ALBHour float64
 	FargateVCPUHour, FargateGBHour                                   map[string]float64 // by CPU architecture
 	FargateSpotDiscount                                              float64
 	KMSKeyMonth, SecretMonth, AlarmMonth, DashboardMonth             float64
-}{
-	Region: "us-east-1",
-	Source: "guidance (NAT, interface endpoints); aws.amazon.com/<service>/pricing list prices for the rest",
-	Date:   "2024-06, the date of the list prices used; check the AWS Pricing Calculator before budgeting",
+}
 
-	NatGatewayHour:          0.045,
-	InterfaceEndpointAZHour: 0.01,
-	PublicIPv4Hour:          0.005,
-	ALBHour:                 0.0225,
-	FargateVCPUHour:         map[string]float64{"X86_64": 0.04048, "ARM64": 0.03238},
-	FargateGBHour:           map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
-	FargateSpotDiscount:     0.70,
-	KMSKeyMonth:             1.00,
-	SecretMonth:             0.40,
-	AlarmMonth:              0.10,
-	DashboardMonth:          3.00,
+// Tables are the price tables by region. us-east-1 carries the guidance's
+// figures (its Cost Optimization section quotes N. Virginia); eu-west-1,
+// where Groundwork's environments run, the list prices for Ireland. Free
+// tiers (10 alarms and 3 dashboards per account) are not deducted.
+var Tables = map[string]PriceTable{
+	"us-east-1": {
+		Region: "us-east-1", Date: "2024-06",
+		Source:         "the guidance (NAT gateway, interface endpoints); aws.amazon.com/<service>/pricing for the rest",
+		NatGatewayHour: 0.045, InterfaceEndpointAZHour: 0.01, PublicIPv4Hour: 0.005, ALBHour: 0.0225,
+		FargateVCPUHour:     map[string]float64{"X86_64": 0.04048, "ARM64": 0.03238},
+		FargateGBHour:       map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
+		FargateSpotDiscount: 0.70, KMSKeyMonth: 1.00, SecretMonth: 0.40, AlarmMonth: 0.10, DashboardMonth: 3.00,
+	},
+	"eu-west-1": {
+		Region: "eu-west-1", Date: "2024-06",
+		Source:         "aws.amazon.com/<service>/pricing, Europe (Ireland) on-demand list prices",
+		NatGatewayHour: 0.048, InterfaceEndpointAZHour: 0.011, PublicIPv4Hour: 0.005, ALBHour: 0.0252,
+		FargateVCPUHour:     map[string]float64{"X86_64": 0.04048, "ARM64": 0.03238},
+		FargateGBHour:       map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
+		FargateSpotDiscount: 0.70, KMSKeyMonth: 1.00, SecretMonth: 0.40, AlarmMonth: 0.10, DashboardMonth: 3.00,
+	},
+}
+
+// DefaultRegion is the table used for a region the package does not know.
+const DefaultRegion = "us-east-1"
+
+// Table returns region's price table, or DefaultRegion's (and false).
+func Table(region string) (PriceTable, bool) {
+	if t, ok := Tables[region]; ok {
+		return t, true
+	}
+	return Tables[DefaultRegion], false
 }
 
 // Line is one priced resource.
@@ -55,6 +71,8 @@ type Line struct {
 // Report is the estimate for one stack.
 type Report struct {
 	Stack string `json:"stack"`
+	// Region is the price table used.
+	Region string `json:"region"`
 	// Fixed are the resources with a fixed monthly cost.
 	Fixed []Line `json:"fixed"`
 	// Total is the sum of Fixed.
@@ -78,13 +96,14 @@ var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS
 	"AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription", "AWS::KMS::Alias",
 	"AWS::SSM::Parameter", "AWS::Lambda::Permission", "AWS::Lambda::EventInvokeConfig", "AWS::CDK::Metadata",
 	"AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
-	"AWS::ECS::Cluster", "AWS::ECS::TaskDefinition", "AWS::ECS::ClusterCapacityProviderAssociations",
+	"AWS::ECS::TaskDefinition", "AWS::ECS::ClusterCapacityProviderAssociations",
 	"AWS::ElasticLoadBalancingV2::Listener", "AWS::ApplicationAutoScaling::ScalableTarget",
 	"AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::Logs::ResourcePolicy", "AWS::SecretsManager::ResourcePolicy")
 
-// Estimate prices one template.
-func Estimate(stack string, template map[string]any) Report {
-	r := Report{Stack: stack}
+// Estimate prices one template with the price table of region (see Table).
+func Estimate(stack, region string, template map[string]any) Report {
+	p, _ := Table(region)
+	r := Report{Stack: stack, Region: p.Region}
 	resources, _ := template["Resources"].(map[string]any)
 	ids := make([]string, 0, len(resources))
 	for id := range resources {
@@ -92,7 +111,6 @@ func Estimate(stack string, template map[string]any) Report {
 	}
 	sort.Strings(ids)
 	unpriced := map[string]bool{}
-	p := Prices
 	for _, id := range ids {
 		res, _ := resources[id].(map[string]any)
 		typ, _ := res["Type"].(string)
@@ -123,8 +141,13 @@ func Estimate(stack string, template map[string]any) Report {
 			} else {
 				unpriced[typ+" ("+fmt.Sprint(props["Type"])+")"] = true
 			}
+		case typ == "AWS::ECS::Cluster":
+			// Container Insights bills its metrics and performance logs by use.
+			if insights(props) {
+				r.Varies = append(r.Varies, typ+" "+id+" (Container Insights)")
+			}
 		case typ == "AWS::ECS::Service":
-			what, monthly, ok := fargate(props, resources)
+			what, monthly, ok := fargate(p, props, resources)
 			if ok {
 				add(what, monthly)
 			} else {
@@ -155,8 +178,18 @@ func Estimate(stack string, template map[string]any) Report {
 	return r
 }
 
+// insights reports whether a cluster has Container Insights on.
+func insights(props map[string]any) bool {
+	for _, s := range list(props["ClusterSettings"]) {
+		if m, ok := s.(map[string]any); ok && m["Name"] == "containerInsights" && m["Value"] != "disabled" {
+			return true
+		}
+	}
+	return false
+}
+
 // fargate prices a service's desired tasks from its task definition.
-func fargate(props map[string]any, resources map[string]any) (string, float64, bool) {
+func fargate(p PriceTable, props map[string]any, resources map[string]any) (string, float64, bool) {
 	desired := num(props["DesiredCount"])
 	if desired < 0 {
 		desired = 1 // CloudFormation's default
@@ -174,12 +207,12 @@ func fargate(props map[string]any, resources map[string]any) (string, float64, b
 		arch = "ARM64"
 	}
 	vcpu, gb := cpu/1024, mem/1024
-	hourly := vcpu*Prices.FargateVCPUHour[arch] + gb*Prices.FargateGBHour[arch]
+	hourly := vcpu*p.FargateVCPUHour[arch] + gb*p.FargateGBHour[arch]
 	what := fmt.Sprintf("%g task × (%g vCPU + %g GB) %s, %d h", desired, vcpu, gb, arch, HoursPerMonth)
 	for _, s := range list(props["CapacityProviderStrategy"]) {
 		if m, ok := s.(map[string]any); ok && m["CapacityProvider"] == "FARGATE_SPOT" {
-			hourly *= 1 - Prices.FargateSpotDiscount
-			what += fmt.Sprintf(", Spot (~%.0f%% off)", Prices.FargateSpotDiscount*100)
+			hourly *= 1 - p.FargateSpotDiscount
+			what += fmt.Sprintf(", Spot (~%.0f%% off)", p.FargateSpotDiscount*100)
 		}
 	}
 	return what, desired * hourly * HoursPerMonth, true

@@ -13,7 +13,7 @@ func estimate(t *testing.T, resources string) Report {
 	if err := json.Unmarshal([]byte(`{"Resources": {`+resources+`}}`), &tmpl); err != nil {
 		t.Fatal(err)
 	}
-	return Estimate("Groundwork-Prod-Test", tmpl)
+	return Estimate("Groundwork-Prod-Test", "us-east-1", tmpl)
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 0.005 }
@@ -50,6 +50,27 @@ func TestEachPricedType(t *testing.T) {
 				t.Errorf("unexpected unpriced %v", r.Unpriced)
 			}
 		})
+	}
+}
+
+func TestRegionalTables(t *testing.T) {
+	var tmpl map[string]any
+	if err := json.Unmarshal([]byte(`{"Resources": {"N": {"Type": "AWS::EC2::NatGateway"}}}`), &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	if r := Estimate("S", "eu-west-1", tmpl); r.Region != "eu-west-1" || !near(r.Total, 730*0.048) {
+		t.Errorf("eu-west-1: %+v", r)
+	}
+	if r := Estimate("S", "ap-east-2", tmpl); r.Region != DefaultRegion || !near(r.Total, 730*0.045) {
+		t.Errorf("unknown region must fall back to %s: %+v", DefaultRegion, r)
+	}
+}
+
+func TestContainerInsightsVariesWithUse(t *testing.T) {
+	r := estimate(t, `"C": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]}},
+	  "D": {"Type": "AWS::ECS::Cluster"}`)
+	if len(r.Varies) != 1 || !strings.Contains(r.Varies[0], "C (Container Insights)") || len(r.Unpriced) != 0 {
+		t.Errorf("varies %v, unpriced %v", r.Varies, r.Unpriced)
 	}
 }
 
