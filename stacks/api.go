@@ -40,10 +40,14 @@ const ProcessOrderEntry = "./functions/processorder"
 // API secret in Secrets Manager.
 type ApiStack struct {
 	awscdk.Stack
-	Orders   *OrdersTable
-	Secret   awssecretsmanager.Secret
+	// Orders is the orders table and its key.
+	Orders *OrdersTable
+	// Secret is the HMAC key the handler signs stored orders with.
+	Secret awssecretsmanager.Secret
+	// Function is the ProcessOrder handler.
 	Function *hardenedfunction.HardenedFunction
-	API      *OrdersAPI
+	// API is the HTTP API in front of Function.
+	API *OrdersAPI
 	// Alarms are the API's 5xx and latency alarms and the table's throttle alarm.
 	Alarms []awscloudwatch.Alarm
 }

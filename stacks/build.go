@@ -22,7 +22,9 @@ type Options struct {
 
 // Platform is the set of stacks of one environment.
 type Platform struct {
-	Config        Config
+	// Config is the environment's settings.
+	Config Config
+	// Storage, Network, Api, Service and Observability are its stacks.
 	Storage       *StorageStack
 	Network       *NetworkStack
 	Api           *ApiStack

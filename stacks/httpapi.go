@@ -17,8 +17,11 @@ import (
 
 // OrdersAPI is the HTTP API in front of the orders function.
 type OrdersAPI struct {
-	Api        awsapigatewayv2.HttpApi
-	Stage      awsapigatewayv2.HttpStage
+	// Api is the HTTP API with its two routes and JWT authorizer.
+	Api awsapigatewayv2.HttpApi
+	// Stage is the $default stage (throttling, access logs).
+	Stage awsapigatewayv2.HttpStage
+	// AccessLogs receives the stage's JSON access logs.
 	AccessLogs awslogs.LogGroup
 }
 

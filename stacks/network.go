@@ -14,6 +14,7 @@ import (
 // NetworkStack is Groundwork-<Env>-Network: the three-tier VPC.
 type NetworkStack struct {
 	awscdk.Stack
+	// Network is the environment's VPC.
 	Network *threetiervpc.ThreeTierVpc
 }
 

@@ -32,7 +32,9 @@ type ObservabilityStack struct {
 
 // Row is one workload's row on the environment dashboard.
 type Row struct {
-	Title   string
+	// Title heads the row.
+	Title string
+	// Widgets fill the row, 24 columns wide in all.
 	Widgets []awscloudwatch.IWidget
 }
 

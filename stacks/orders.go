@@ -13,8 +13,10 @@ import (
 
 // OrdersTable is the orders DynamoDB table and its key.
 type OrdersTable struct {
+	// Table holds the orders, keyed by id.
 	Table awsdynamodb.Table
-	Key   awskms.Key
+	// Key encrypts Table.
+	Key awskms.Key
 }
 
 // newOrdersTable creates the orders table: on-demand billing (the guidance's

@@ -19,7 +19,9 @@ import (
 // Manager.
 type ServiceStack struct {
 	awscdk.Stack
-	Service    *fargateservice.FargateService
+	// Service is the api-service.
+	Service *fargateservice.FargateService
+	// DbPassword is injected as DB_PASSWORD through the secrets block.
 	DbPassword awssecretsmanager.Secret
 }
 

@@ -17,9 +17,13 @@ import (
 
 // ServiceGrant lets a service principal use the key.
 type ServiceGrant struct {
-	Sid        string
-	Service    string
-	Actions    []string
+	// Sid names the key-policy statement.
+	Sid string
+	// Service is the service principal, e.g. "logs.eu-west-1.amazonaws.com".
+	Service string
+	// Actions are the explicit KMS actions it may call.
+	Actions []string
+	// Conditions pin the grant (confused-deputy keys or encryption context).
 	Conditions map[string]map[string]any
 }
 
