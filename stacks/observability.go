@@ -22,12 +22,16 @@ import (
 // alarm topic, its dashboard and its cost budget.
 type ObservabilityStack struct {
 	awscdk.Stack
-	Topic    awssns.Topic
+	// Topic is the alarm topic, groundwork-<env>-alarms.
+	Topic awssns.Topic
+	// TopicKey encrypts Topic and DeliveryDLQ.
 	TopicKey awskms.Key
 	// DeliveryDLQ keeps alarm notifications SNS could not deliver (14 days).
 	DeliveryDLQ awssqs.Queue
-	Dashboard   awscloudwatch.Dashboard
-	Budget      awsbudgets.CfnBudget
+	// Dashboard is groundwork-<env>, a row per workload.
+	Dashboard awscloudwatch.Dashboard
+	// Budget is the monthly cost budget.
+	Budget awsbudgets.CfnBudget
 }
 
 // Row is one workload's row on the environment dashboard.
