@@ -88,6 +88,7 @@ type FargateService struct {
 	Alarms []awscloudwatch.Alarm
 
 	taskPolicy awsiam.ManagedPolicy
+	taskSids   map[string]bool // Sids in taskPolicy, kept unique by AddToTaskRolePolicy
 }
 
 // New creates a FargateService. It panics with a *validate.Error, naming the

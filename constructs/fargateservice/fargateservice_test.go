@@ -222,7 +222,7 @@ func TestWebDefaults(t *testing.T) {
 			}})},
 		}},
 		{"access logs expire after a year", "AWS::S3::Bucket", M{
-			"LoggingConfiguration": like(M{"LogFilePrefix": "AccessLogs/"}),
+			"LoggingConfiguration":   like(M{"LogFilePrefix": "AccessLogs/"}),
 			"LifecycleConfiguration": M{"Rules": L{like(M{"ExpirationInDays": 365})}},
 		}},
 		{"ALB security group: 443 and 80 from anywhere, nothing else, no inline egress", "AWS::EC2::SecurityGroup", M{

@@ -29,6 +29,8 @@ const (
 	ArchitectureARM64
 )
 
+// String returns the constant's Go name, e.g. "ArchitectureARM64", as
+// validation messages show it.
 func (a Architecture) String() string {
 	switch a {
 	case ArchitectureX86_64:
@@ -220,8 +222,10 @@ type Props struct {
 	RequireHighAvailability bool
 
 	// TaskRoleStatements are the application's own AWS permissions (the task
-	// role). Each needs a Sid, explicit actions (no "*") and no bare "*"
-	// resource. More can be added with AddToTaskRolePolicy.
+	// role). Each needs a unique, alphanumeric Sid, explicit actions (no "*")
+	// and no bare "*" resource; NotAction, NotResource and principals are
+	// rejected (see iamx.CheckStatements). More can be added with
+	// AddToTaskRolePolicy.
 	//
 	// Default: none (the task role has no permissions).
 	TaskRoleStatements []awsiam.PolicyStatement
@@ -283,6 +287,8 @@ type Props struct {
 	AlarmTopic awssns.ITopic
 
 	// Alarms sets the alarm thresholds; zero fields take their defaults.
+	//
+	// Default: the thresholds documented on AlarmThresholds.
 	Alarms AlarmThresholds
 }
 
@@ -290,17 +296,21 @@ type Props struct {
 // evaluated over 5-minute periods.
 type AlarmThresholds struct {
 	// Http5xx is the number of 5xx responses (from the load balancer and from
-	// the targets) in 5 minutes that raises the alarm. Default: 5.
+	// the targets) in 5 minutes that raises the alarm.
+	// Default: 5.
 	Http5xx int
 	// UnhealthyTargets is the number of unhealthy targets that raises the
-	// alarm. Default: 1.
+	// alarm.
+	// Default: 1.
 	UnhealthyTargets int
 	// TargetResponseTimeP99 raises the alarm when the targets' p99 response
-	// time reaches it. Default: 1 s.
+	// time reaches it.
+	// Default: 1 s.
 	TargetResponseTimeP99 time.Duration
 	// CPUPercent and MemoryPercent raise the alarm when the service's average
 	// utilization stays at or above them for 15 minutes, i.e. autoscaling is
-	// at its maximum or too slow. Default: 85 each.
+	// at its maximum or too slow.
+	// Default: 85 each.
 	CPUPercent, MemoryPercent int
 }
 
@@ -327,13 +337,17 @@ type HealthCheck struct {
 	// Command starts with "CMD" or "CMD-SHELL".
 	// Default: ["CMD-SHELL", "curl -f http://localhost:<ContainerPort>/health || exit 1"].
 	Command []string
-	// Interval between checks, 5–300 s. Default: 30 s.
+	// Interval between checks, 5–300 s.
+	// Default: 30 s.
 	Interval time.Duration
-	// Timeout of one check, 2–120 s. Default: 5 s.
+	// Timeout of one check, 2–120 s.
+	// Default: 5 s.
 	Timeout time.Duration
-	// Retries before the container is unhealthy, 1–10. Default: 3.
+	// Retries before the container is unhealthy, 1–10.
+	// Default: 3.
 	Retries int
-	// StartPeriod during which failures do not count, 0–300 s. Default: 60 s.
+	// StartPeriod during which failures do not count, 0–300 s.
+	// Default: 60 s.
 	StartPeriod time.Duration
 }
 

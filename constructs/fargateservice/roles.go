@@ -2,6 +2,8 @@ package fargateservice
 
 import (
 	"errors"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -52,7 +54,7 @@ func (fs *FargateService) newExecutionRole(s *settings, img image) {
 	})
 
 	var secretArns, keyArns []string
-	for _, name := range sortedKeys(s.SecretsManager) {
+	for _, name := range slices.Sorted(maps.Keys(s.SecretsManager)) {
 		secret := s.SecretsManager[name]
 		// A complete ARN ends in the six random characters Secrets Manager
 		// appends; a partial one gets "-??????", as the L2 grant does.
@@ -71,7 +73,7 @@ func (fs *FargateService) newExecutionRole(s *settings, img image) {
 		})
 	}
 	var paramArns []string
-	for _, name := range sortedKeys(s.Parameters) {
+	for _, name := range slices.Sorted(maps.Keys(s.Parameters)) {
 		paramArns = appendUnique(paramArns, *s.Parameters[name].ParameterArn())
 	}
 	if len(paramArns) > 0 {
@@ -119,17 +121,23 @@ func (fs *FargateService) newTaskRole() {
 }
 
 // AddToTaskRolePolicy grants the application the given statements through the
-// task role's customer-managed policy. Each statement needs a Sid, explicit
-// actions (no "*") and no bare "*" resource; it panics with a
-// *validate.Error otherwise.
+// task role's customer-managed policy. Each statement needs a Sid not yet in
+// that policy, explicit actions (no "*") and no bare "*" resource (the rules
+// of iamx.CheckStatements); it panics with a *validate.Error otherwise.
 //
 // Use it instead of TaskDefinition.AddToTaskRolePolicy or L2 grant helpers:
 // the task definition holds the role without policy updates, so those are
 // silently dropped.
 func (fs *FargateService) AddToTaskRolePolicy(statements ...awsiam.PolicyStatement) {
-	validate.Check("fargateservice", *fs.Node().Path(), errors.Join(checkStatements("AddToTaskRolePolicy", statements)...))
+	validate.Check("fargateservice", *fs.Node().Path(), errors.Join(iamx.CheckStatements("AddToTaskRolePolicy", statements, fs.taskSids)...))
 	if len(statements) == 0 {
 		return
+	}
+	if fs.taskSids == nil {
+		fs.taskSids = map[string]bool{}
+	}
+	for _, st := range statements {
+		fs.taskSids[*st.Sid()] = true
 	}
 	if fs.taskPolicy == nil {
 		fs.taskPolicy = awsiam.NewManagedPolicy(fs.Construct, jsii.String("TaskRolePolicy"), &awsiam.ManagedPolicyProps{

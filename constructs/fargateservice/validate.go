@@ -3,16 +3,17 @@ package fargateservice
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 
 	"github.com/groundwork-cdk/groundwork/internal/audit"
+	"github.com/groundwork-cdk/groundwork/internal/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/validate"
 )
 
@@ -149,7 +150,7 @@ func (p *Props) validate() error {
 	}
 
 	// Task role.
-	errs = append(errs, checkStatements("TaskRoleStatements", p.TaskRoleStatements)...)
+	errs = append(errs, iamx.CheckStatements("TaskRoleStatements", p.TaskRoleStatements, nil)...)
 
 	// Worker, Spot and the load balancer.
 	if p.Spot && !p.Worker {
@@ -213,7 +214,7 @@ func (p *Props) validateEnvironment() []error {
 		}
 		seen[name] = field
 	}
-	for _, name := range sortedKeys(p.Environment) {
+	for _, name := range slices.Sorted(maps.Keys(p.Environment)) {
 		check("Environment", name)
 		if audit.LooksLikeSecretName(name) {
 			errs = append(errs, validate.Fail("Environment", name,
@@ -221,13 +222,13 @@ func (p *Props) validateEnvironment() []error {
 				"store the value in Secrets Manager or SSM Parameter Store and pass it through SecretsManager or Parameters; if it is a reference (an ARN or a name), end the variable name in _ARN, _NAME or _ID"))
 		}
 	}
-	for _, name := range sortedKeys(p.SecretsManager) {
+	for _, name := range slices.Sorted(maps.Keys(p.SecretsManager)) {
 		check("SecretsManager", name)
 		if p.SecretsManager[name] == nil {
 			errs = append(errs, validate.Fail("SecretsManager", name, "the secret is nil", "pass the secret, e.g. awssecretsmanager.Secret_FromSecretCompleteArn(...)"))
 		}
 	}
-	for _, name := range sortedKeys(p.Parameters) {
+	for _, name := range slices.Sorted(maps.Keys(p.Parameters)) {
 		check("Parameters", name)
 		if p.Parameters[name] == nil {
 			errs = append(errs, validate.Fail("Parameters", name, "the parameter is nil", "pass the parameter, e.g. awsssm.StringParameter_FromSecureStringParameterAttributes(...)"))
@@ -258,60 +259,6 @@ func (s *settings) validateHealthCheck() []error {
 	}
 	if hc.Retries < 1 || hc.Retries > 10 {
 		errs = append(errs, validate.Fail("HealthCheck.Retries", hc.Retries, "ECS accepts 1 to 10 retries", "choose a value in range, or 0 for the default (3)"))
-	}
-	return errs
-}
-
-// checkStatements enforces the invariants on caller-supplied task role
-// statements: a Sid, Allow only, explicit actions, and no bare "*" resource
-// except for actions without resource-level permissions.
-func checkStatements(field string, statements []awsiam.PolicyStatement) []error {
-	var errs []error
-	for i, st := range statements {
-		where := fmt.Sprintf("%s[%d]", field, i)
-		if st == nil {
-			errs = append(errs, validate.Fail(where, nil, "the statement is nil", "remove it"))
-			continue
-		}
-		sid := ""
-		if st.Sid() != nil {
-			sid = *st.Sid()
-		}
-		if sid == "" {
-			errs = append(errs, validate.Fail(where+".Sid", "", "every policy statement carries a readable Sid", `set Sid, e.g. "ReadOrdersTable"`))
-		}
-		if len(derefAll(st.NotActions())) > 0 || len(derefAll(st.NotResources())) > 0 {
-			errs = append(errs, validate.Fail(where, sid, "NotAction and NotResource grant everything else", "list the actions and resources explicitly"))
-		}
-		if *st.HasPrincipal() {
-			errs = append(errs, validate.Fail(where, sid, "a role's permissions are an identity policy and name no principal", "remove the principal"))
-		}
-		if st.Effect() != awsiam.Effect_ALLOW {
-			continue
-		}
-		actions := derefAll(st.Actions())
-		if len(actions) == 0 {
-			errs = append(errs, validate.Fail(where, sid, "the statement grants no action", "list the actions explicitly"))
-		}
-		for _, a := range actions {
-			if strings.Contains(a, "*") {
-				errs = append(errs, validate.Fail(where+".Actions", a, "wildcard actions grant more than the task needs (the guidance: never use * in Action)", "list the actions explicitly"))
-			}
-		}
-		for _, r := range derefAll(st.Resources()) {
-			if r != "*" {
-				continue
-			}
-			for _, a := range actions {
-				if _, ok := audit.WildcardResourceActions[a]; !ok {
-					errs = append(errs, validate.Fail(where+".Resources", "*", fmt.Sprintf("%s on every resource is wider than the task needs (the guidance: never use * in Resource)", a),
-						"name the resource ARNs"))
-				}
-			}
-		}
-		if len(derefAll(st.Resources())) == 0 {
-			errs = append(errs, validate.Fail(where+".Resources", sid, "the statement names no resource", "name the resource ARNs"))
-		}
 	}
 	return errs
 }
@@ -354,26 +301,4 @@ func joinInts(list []int) string {
 		parts[i] = fmt.Sprint(v)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func derefAll(p *[]*string) []string {
-	if p == nil {
-		return nil
-	}
-	out := make([]string, 0, len(*p))
-	for _, s := range *p {
-		if s != nil {
-			out = append(out, *s)
-		}
-	}
-	return out
 }

@@ -118,6 +118,15 @@ func TestValidation(t *testing.T) {
 		{"task role statement on every resource", web(func(p *fargateservice.Props) {
 			p.TaskRoleStatements = []awsiam.PolicyStatement{statement("Everything", []string{"s3:GetObject"}, "*")}
 		}), []string{`TaskRoleStatements[0].Resources = "*"`, "s3:GetObject on every resource", "name the resource ARNs"}},
+		{"task role statements sharing a Sid", web(func(p *fargateservice.Props) {
+			p.TaskRoleStatements = []awsiam.PolicyStatement{
+				statement("Orders", []string{"dynamodb:GetItem"}, ordersTable),
+				statement("Orders", []string{"dynamodb:PutItem"}, ordersTable),
+			}
+		}), []string{`TaskRoleStatements[1].Sid = "Orders"`, "already used by TaskRoleStatements[0]", "must be unique", "choose a unique Sid"}},
+		{"task role statement Sid with a hyphen", web(func(p *fargateservice.Props) {
+			p.TaskRoleStatements = []awsiam.PolicyStatement{statement("Read-Orders", []string{"dynamodb:GetItem"}, ordersTable)}
+		}), []string{`TaskRoleStatements[0].Sid = "Read-Orders"`, "letters and digits only", `e.g. "ReadOrders"`}},
 		{"health check command without CMD", web(func(p *fargateservice.Props) {
 			p.HealthCheck = &fargateservice.HealthCheck{Command: []string{"curl localhost"}}
 		}), []string{"HealthCheck.Command", `["CMD", exe, args...]`}},
@@ -195,6 +204,39 @@ func TestValidation(t *testing.T) {
 				t.Errorf("message lacks %q:\n%s", w, msg)
 			}
 		}
+	})
+	t.Run("AddToTaskRolePolicy rejects a Sid already in the task role policy", func(t *testing.T) {
+		svc := fargateservice.New(st, "DuplicateSid", web(func(p *fargateservice.Props) {
+			p.TaskRoleStatements = []awsiam.PolicyStatement{statement("ReadOrders", []string{"dynamodb:GetItem"}, ordersTable)}
+		}))
+		svc.AddToTaskRolePolicy(statement("SendJobs", []string{"sqs:SendMessage"}, "arn:aws:sqs:eu-west-1:123456789012:jobs"))
+		for _, tc := range []struct {
+			name       string
+			statements []awsiam.PolicyStatement
+			want       []string
+		}{
+			{"from TaskRoleStatements", []awsiam.PolicyStatement{statement("ReadOrders", []string{"dynamodb:Query"}, ordersTable)},
+				[]string{`AddToTaskRolePolicy[0].Sid = "ReadOrders"`, "already used in the policy", "choose a unique Sid"}},
+			{"from an earlier call", []awsiam.PolicyStatement{statement("SendJobs", []string{"sqs:SendMessage"}, "arn:aws:sqs:eu-west-1:123456789012:other")},
+				[]string{`AddToTaskRolePolicy[0].Sid = "SendJobs"`, "already used in the policy"}},
+			{"within one call", []awsiam.PolicyStatement{
+				statement("WriteOrders", []string{"dynamodb:PutItem"}, ordersTable),
+				statement("WriteOrders", []string{"dynamodb:UpdateItem"}, ordersTable),
+			}, []string{`AddToTaskRolePolicy[1].Sid = "WriteOrders"`, "already used by AddToTaskRolePolicy[0]"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				msg := testkit.ValidationError(t, func() { svc.AddToTaskRolePolicy(tc.statements...) })
+				for _, w := range append([]string{`fargateservice "Invalid/DuplicateSid"`, "must be unique"}, tc.want...) {
+					if !strings.Contains(msg, w) {
+						t.Errorf("message lacks %q:\n%s", w, msg)
+					}
+				}
+			})
+		}
+		// A rejected call records nothing: its Sids are still free.
+		testkit.Must(t, func() {
+			svc.AddToTaskRolePolicy(statement("WriteOrders", []string{"dynamodb:PutItem"}, ordersTable))
+		})
 	})
 }
 

@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// envName is what Lambda accepts as an environment variable name.
-var envName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+// envName is what Lambda accepts as an environment variable name: a letter,
+// then at least one letter, digit or underscore ([a-zA-Z][a-zA-Z0-9_]+).
+var envName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]+$`)
 
 // reservedEnv are the variables Lambda sets itself and refuses in a function
 // configuration (see "Defined runtime environment variables" in the Lambda

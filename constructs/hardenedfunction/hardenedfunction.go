@@ -16,6 +16,8 @@ package hardenedfunction
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -305,7 +307,7 @@ func (hf *HardenedFunction) baseStatements(props *Props, partition, region, acco
 		{Sid: sidDLQ, Actions: []string{"sqs:SendMessage"},
 			Resources: []string{*hf.DeadLetterQueue.QueueArn()}},
 	}
-	for _, name := range sortedKeys(props.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(props.Secrets)) {
 		secret := props.Secrets[name]
 		arn := secret.SecretFullArn()
 		if arn == nil {
@@ -337,7 +339,7 @@ func (hf *HardenedFunction) baseStatements(props *Props, partition, region, acco
 // Props.Statements; an invalid one panics with a *validate.Error.
 func (hf *HardenedFunction) AddToPolicy(statements ...awsiam.PolicyStatement) {
 	validate.Check("hardenedfunction", *hf.Node().Path(),
-		errors.Join(validateStatements("AddToPolicy", statements, hf.sids)...))
+		errors.Join(iamx.CheckStatements("AddToPolicy", statements, hf.sids)...))
 	for _, st := range statements {
 		hf.sids[*st.Sid()] = true
 	}

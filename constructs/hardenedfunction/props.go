@@ -203,10 +203,12 @@ type Props struct {
 	AllowAllOutbound bool
 
 	// Statements are extra permissions of the function's role, e.g. the
-	// DynamoDB actions of its table. Each needs a Sid, explicit actions (no
-	// "*"), and resources (a bare "*" only for actions without resource-level
-	// permissions); NotAction, NotResource and principals are rejected. Use
-	// AddToPolicy for statements that need the function to exist.
+	// DynamoDB actions of its table. Each needs a unique, alphanumeric Sid
+	// (not one of the construct's own), explicit actions (no "*"), and
+	// resources (a bare "*" only for actions without resource-level
+	// permissions); NotAction, NotResource and principals are rejected (see
+	// iamx.CheckStatements). Use AddToPolicy for statements that need the
+	// function to exist.
 	//
 	// Default: none.
 	Statements []awsiam.PolicyStatement
@@ -227,6 +229,8 @@ type Props struct {
 	AlarmTopic awssns.ITopic
 
 	// Alarms sets the alarm thresholds; zero fields take their defaults.
+	//
+	// Default: the thresholds documented on AlarmThresholds.
 	Alarms AlarmThresholds
 }
 
@@ -237,14 +241,16 @@ type AlarmThresholds struct {
 	// Default: 1 (any error: a handler should return errors as responses).
 	Errors int
 	// Throttles is the number of throttled invocations that raises the
-	// alarm: reserved concurrency is exhausted. Default: 1.
+	// alarm: reserved concurrency is exhausted.
+	// Default: 1.
 	Throttles int
 	// DurationPercentOfTimeout raises the alarm when p99 duration reaches
 	// this share of the timeout, before invocations start to time out.
 	// Default: 80.
 	DurationPercentOfTimeout int
 	// DeadLetterMessages is the number of visible messages in the
-	// dead-letter queue that raises the alarm. Default: 1.
+	// dead-letter queue that raises the alarm.
+	// Default: 1.
 	DeadLetterMessages int
 }
 

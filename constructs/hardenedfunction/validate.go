@@ -3,25 +3,26 @@ package hardenedfunction
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/groundwork-cdk/groundwork/internal/audit"
+	"github.com/groundwork-cdk/groundwork/internal/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/validate"
 )
 
 var (
 	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	logGroupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
-	sidPattern   = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 )
 
 // retentionDays are the retention periods CloudWatch Logs accepts.
@@ -149,7 +150,7 @@ func (p *Props) validate() (*goPackage, error) {
 			"use a value in that range, or 0 for 6 h"))
 	}
 	errs = append(errs, p.validateNetwork()...)
-	errs = append(errs, validateStatements("Statements", p.Statements, reservedSids(p))...)
+	errs = append(errs, iamx.CheckStatements("Statements", p.Statements, reservedSids(p))...)
 	switch p.RemovalPolicy {
 	case "", awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
 	default:
@@ -195,12 +196,12 @@ func (p *Props) validateTimeout() error {
 
 func (p *Props) validateEnvironment() []error {
 	var errs []error
-	for _, name := range sortedKeys(p.Environment) {
+	for _, name := range slices.Sorted(maps.Keys(p.Environment)) {
 		value := p.Environment[name]
 		field := "Environment[" + name + "]"
 		switch {
 		case !envName.MatchString(name):
-			errs = append(errs, validate.Fail(field, name, "environment variable names are letters, digits and underscores, starting with a letter",
+			errs = append(errs, validate.Fail(field, name, "Lambda environment variable names are at least 2 letters, digits and underscores, starting with a letter",
 				"rename the variable"))
 		case reservedEnv[name]:
 			errs = append(errs, validate.Fail(field, name, "Lambda sets this variable itself and rejects it in the configuration",
@@ -213,15 +214,15 @@ func (p *Props) validateEnvironment() []error {
 			continue
 		}
 		if what, ok := looksLikeLiteralSecret(value); ok {
-			errs = append(errs, validate.Fail(field, redact(value), "the value looks like "+what+"; a literal secret would sit in the template and the function configuration",
+			errs = append(errs, validate.Fail(field, redact(value, what), "a literal secret would sit in the template and the function configuration (the value is not repeated here)",
 				"store it in Secrets Manager and pass the awssecretsmanager.ISecret in Secrets instead"))
 		}
 	}
-	for _, name := range sortedKeys(p.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(p.Secrets)) {
 		field := "Secrets[" + name + "]"
 		switch {
 		case !envName.MatchString(name):
-			errs = append(errs, validate.Fail(field, name, "environment variable names are letters, digits and underscores, starting with a letter",
+			errs = append(errs, validate.Fail(field, name, "Lambda environment variable names are at least 2 letters, digits and underscores, starting with a letter",
 				"rename the variable"))
 		case !strings.HasSuffix(name, "_ARN"):
 			errs = append(errs, validate.Fail(field, name, "the variable carries the secret's ARN, not its value, and its name must say so",
@@ -309,64 +310,6 @@ func reservedSids(p *Props) map[string]bool {
 	return sids
 }
 
-// validateStatements checks caller-supplied identity-policy statements
-// against the security invariants, before they reach the role.
-func validateStatements(field string, statements []awsiam.PolicyStatement, taken map[string]bool) []error {
-	var errs []error
-	seen := map[string]bool{}
-	for i, st := range statements {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if st == nil {
-			errs = append(errs, validate.Fail(f, "<nil>", "the statement is nil", "drop it"))
-			continue
-		}
-		sid := deref(st.Sid())
-		switch {
-		case sid == "":
-			errs = append(errs, validate.Fail(f+".Sid", sid, "every statement needs a readable Sid (security invariants)",
-				`set Sid, e.g. "ReadWriteOrders"`))
-		case !sidPattern.MatchString(sid):
-			errs = append(errs, validate.Fail(f+".Sid", sid, "a Sid is letters and digits only", "remove other characters"))
-		case taken[sid] || seen[sid]:
-			errs = append(errs, validate.Fail(f+".Sid", sid, "the Sid is already used in the function's policy", "choose a unique Sid"))
-		}
-		seen[sid] = true
-		actions := derefAll(st.Actions())
-		if len(actions) == 0 {
-			errs = append(errs, validate.Fail(f+".Actions", actions, "the statement grants no action", "list the actions explicitly"))
-		}
-		allow := st.Effect() != awsiam.Effect_DENY
-		for _, a := range actions {
-			if allow && strings.Contains(a, "*") {
-				errs = append(errs, validate.Fail(f+".Actions", a, "no * in an Allow statement's actions (the guidance: never use * in Action)",
-					"list the exact actions the function calls"))
-			}
-		}
-		if len(derefAll(st.NotActions())) > 0 || len(derefAll(st.NotResources())) > 0 {
-			errs = append(errs, validate.Fail(f, sid, "NotAction and NotResource grant everything else", "list actions and resources explicitly"))
-		}
-		if *st.HasPrincipal() {
-			errs = append(errs, validate.Fail(f+".Principals", sid, "a role's own policy has no principals", "drop the principals"))
-		}
-		resources := derefAll(st.Resources())
-		if len(resources) == 0 {
-			errs = append(errs, validate.Fail(f+".Resources", resources, "the statement names no resource", "scope it to the resource ARNs"))
-		}
-		for _, r := range resources {
-			if r != "*" || !allow {
-				continue
-			}
-			for _, a := range actions {
-				if _, ok := audit.WildcardResourceActions[a]; !ok {
-					errs = append(errs, validate.Fail(f+".Resources", r, fmt.Sprintf("%s on resource * (only actions without resource-level permissions may use *)", a),
-						"scope it to the resource ARNs, e.g. the table's ARN"))
-				}
-			}
-		}
-	}
-	return errs
-}
-
 // secretRefName is the _ARN name the fix suggests for name.
 func secretRefName(name string) string {
 	for _, suffix := range []string{"_VALUE", "_STRING"} {
@@ -378,38 +321,20 @@ func secretRefName(name string) string {
 	return name + "_ARN"
 }
 
-// redact shortens a suspected secret so that the error message does not
-// repeat it in full.
-func redact(v string) string {
-	if len(v) <= 8 {
-		return strings.Repeat("*", len(v))
-	}
-	return v[:4] + "…(" + fmt.Sprint(len(v)) + " chars)"
+// redacted stands in for a suspected secret in an error message: only its
+// length and the kind of credential it resembles, none of its characters, so
+// that the message (printed in CI logs and terminals) leaks nothing of it.
+type redacted struct {
+	length int
+	kind   string
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// redact describes value, which looks like kind, without repeating it.
+func redact(value, kind string) redacted {
+	return redacted{length: utf8.RuneCountInString(value), kind: kind}
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func derefAll(p *[]*string) []string {
-	if p == nil {
-		return nil
-	}
-	out := make([]string, 0, len(*p))
-	for _, s := range *p {
-		out = append(out, deref(s))
-	}
-	return out
+// String renders r as validation messages show it.
+func (r redacted) String() string {
+	return fmt.Sprintf("<a %d-character value that looks like %s>", r.length, r.kind)
 }

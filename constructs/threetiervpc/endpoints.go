@@ -5,7 +5,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// interfaceServices maps the accepted short names to CDK's service objects.
+// interfaceService maps an accepted short name to CDK's service object.
 func interfaceService(name string) awsec2.InterfaceVpcEndpointAwsService {
 	switch name {
 	case EndpointECRAPI:

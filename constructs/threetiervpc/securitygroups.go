@@ -31,6 +31,7 @@ const (
 	RoleEndpoint
 )
 
+// String returns the constant's Go name, e.g. "RoleApp".
 func (r Role) String() string {
 	switch r {
 	case RoleALB:

@@ -70,10 +70,11 @@ type ThreeTierVpc struct {
 	FlowLogRole awsiam.Role
 
 	// DefaultSecurityGroupCloser is the role of the Lambda function that
-	// revokes the default security group's rules; DefaultSecurityGroupLogs
-	// is that function's log group.
+	// revokes the default security group's rules.
 	DefaultSecurityGroupCloser awsiam.Role
-	DefaultSecurityGroupLogs   awslogs.LogGroup
+	// DefaultSecurityGroupLogs is the log group of the Lambda function that
+	// revokes the default security group's rules.
+	DefaultSecurityGroupLogs awslogs.LogGroup
 
 	// Alarms are the NAT gateway alarms (empty without Props.AlarmTopic).
 	Alarms []awscloudwatch.Alarm

@@ -68,15 +68,18 @@ func Document(statements ...Statement) awsiam.PolicyDocument {
 // RoleProps configures NewServiceRole.
 type RoleProps struct {
 	// Service is the principal that assumes the role, e.g. "lambda.amazonaws.com".
+	// Default: none (required).
 	Service string
 	// SourceArn pins the trust policy to the resource(s) the service acts for,
-	// e.g. "arn:aws:lambda:eu-west-1:111111111111:function:*". Default: only the
-	// account is pinned (aws:SourceAccount).
+	// e.g. "arn:aws:lambda:eu-west-1:111111111111:function:*".
+	// Default: only the account is pinned (aws:SourceAccount).
 	SourceArn string
 	// Description is shown in the IAM console.
+	// Default: none.
 	Description string
 	// Statements form the role's own customer-managed policy (NIST 800-53 and
 	// the guidance prefer managed policies to inline ones).
+	// Default: none (no policy; the role has no permissions).
 	Statements []Statement
 }
 
