@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 
 	"github.com/groundwork-cdk/groundwork/internal/audit"
@@ -108,11 +107,8 @@ func (p *Props) validate() error {
 			fmt.Sprintf("the grace period must be at least the container's start period (%s), or ECS kills tasks that are still starting (the guidance: at least as long as your container startup time)", s.healthCheck.StartPeriod),
 			fmt.Sprintf("set it to %s or more, or leave it 0 for the default (start period + 30s)", s.healthCheck.StartPeriod))
 	}
-	switch s.RemovalPolicy {
-	case awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
-	default:
-		fail("RemovalPolicy", string(s.RemovalPolicy), "log groups, keys and buckets can be retained or destroyed, not snapshotted",
-			"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY")
+	if err := validate.RemovalPolicy(string(s.RemovalPolicy), "log groups, keys and buckets"); err != nil {
+		errs = append(errs, err)
 	}
 
 	// Scaling.

@@ -187,12 +187,7 @@ func TestAlarms(t *testing.T) {
 	t.Run("no topic, no alarms, a warning", func(t *testing.T) {
 		d := stack(t, "Defaults")
 		d.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 0)
-		for _, m := range d.Messages {
-			if m.Level == "warning" && strings.Contains(m.Text, "no AlarmTopic") {
-				return
-			}
-		}
-		t.Error("want a warning that alarms are off without an AlarmTopic")
+		d.HasWarning(t, "no AlarmTopic")
 	})
 }
 

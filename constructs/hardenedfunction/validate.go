@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -151,12 +150,7 @@ func (p *Props) validate() (*goPackage, error) {
 	}
 	errs = append(errs, p.validateNetwork()...)
 	errs = append(errs, iamx.CheckStatements("Statements", p.Statements, reservedSids(p))...)
-	switch p.RemovalPolicy {
-	case "", awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
-	default:
-		add(validate.Fail("RemovalPolicy", string(p.RemovalPolicy), "KMS keys, log groups and queues can be retained or destroyed, not snapshotted",
-			"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY"))
-	}
+	add(validate.RemovalPolicy(string(p.RemovalPolicy), "KMS keys, log groups and queues"))
 	// Build only when nothing else is wrong with the code props: the build is
 	// the slow part, and its error is the one the user needs next.
 	if len(errs) > 0 || p.Entry == "" {

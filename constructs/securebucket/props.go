@@ -179,12 +179,8 @@ func (p *Props) validate() error {
 			"server access logs must go to a dedicated bucket, never to the bucket itself (each log write would log again)",
 			"leave AccessLogsBucket nil to get a dedicated log bucket, or pass another bucket"))
 	}
-	switch p.RemovalPolicy {
-	case "", awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
-	default:
-		errs = append(errs, validate.Fail("RemovalPolicy", string(p.RemovalPolicy),
-			"S3 buckets can be retained or destroyed, not snapshotted",
-			"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY"))
+	if err := validate.RemovalPolicy(string(p.RemovalPolicy), "S3 buckets"); err != nil {
+		errs = append(errs, err)
 	}
 	if p.Lifecycle != nil && !p.Lifecycle.Disabled {
 		errs = append(errs, p.Lifecycle.validate()...)

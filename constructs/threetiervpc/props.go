@@ -250,12 +250,8 @@ func (p *Props) validate(region string) error {
 				"use a finite awslogs.RetentionDays such as RetentionDays_ONE_YEAR (the default) or RetentionDays_TEN_YEARS"))
 		}
 	}
-	switch p.RemovalPolicy {
-	case "", awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
-	default:
-		errs = append(errs, validate.Fail("RemovalPolicy", string(p.RemovalPolicy),
-			"the KMS key and log groups can be retained or destroyed, not snapshotted",
-			"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY"))
+	if err := validate.RemovalPolicy(string(p.RemovalPolicy), "the KMS key and log groups"); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

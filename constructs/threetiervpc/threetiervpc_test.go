@@ -86,13 +86,7 @@ func TestNatAlarms(t *testing.T) {
 	}
 	custom := stack(t, "Custom")
 	custom.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 0)
-	found := false
-	for _, m := range custom.Messages {
-		found = found || (m.Level == "warning" && strings.Contains(m.Text, "no AlarmTopic"))
-	}
-	if !found {
-		t.Error("want a warning that alarms are off without an AlarmTopic")
-	}
+	custom.HasWarning(t, "no AlarmTopic")
 }
 
 func TestSubnets(t *testing.T) {

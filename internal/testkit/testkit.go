@@ -491,3 +491,19 @@ func (l *Lazy) Stack(t testing.TB, name string) *Stack {
 	t.Helper()
 	return l.Assembly(t).Stack(t, name)
 }
+
+// HasWarning fails the test unless s carries a warning annotation containing
+// text (a construct telling its user that a default was weakened).
+func (s *Stack) HasWarning(t testing.TB, text string) {
+	t.Helper()
+	var seen []string
+	for _, m := range s.Messages {
+		if m.Level == "warning" {
+			if strings.Contains(m.Text, text) {
+				return
+			}
+			seen = append(seen, m.Text)
+		}
+	}
+	t.Errorf("%s: no warning containing %q; warnings: %q", s.Name, text, seen)
+}

@@ -117,3 +117,15 @@ func ChildPath(scope constructs.IConstruct, id string) string {
 	}
 	return id
 }
+
+// RemovalPolicy checks a RemovalPolicy prop (a string, "" meaning the default
+// RETAIN) for resources that can be retained or destroyed but not
+// snapshotted; what names them in the rule, e.g. "S3 buckets".
+func RemovalPolicy(value, what string) error {
+	switch value {
+	case "", "RETAIN", "DESTROY", "RETAIN_ON_UPDATE_OR_DELETE":
+		return nil
+	}
+	return Fail("RemovalPolicy", value, what+" can be retained or destroyed, not snapshotted",
+		"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY")
+}
