@@ -12,7 +12,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/internal/kmskey"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
 )
 
 // OrdersAPI is the HTTP API in front of the orders function.
@@ -86,7 +85,5 @@ func newOrdersAPI(scope constructs.Construct, cfg Config, fn awslambda.IFunction
 		DestinationArn: logs.LogGroupArn(),
 		Format:         jsii.String(accessLogFormat),
 	})
-	nag.Suppress(cfnStage, "Serverless-APIGWXrayEnabled",
-		"HTTP APIs (API Gateway v2) do not support X-Ray tracing; the Lambda function behind the API traces every request actively.")
 	return &OrdersAPI{Api: api, Stage: stage, AccessLogs: logs}
 }

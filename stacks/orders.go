@@ -35,10 +35,6 @@ func newOrdersTable(scope constructs.Construct, cfg Config) *OrdersTable {
 		RemovalPolicy:      cfg.RemovalPolicy(),
 		DeletionProtection: jsii.Bool(cfg.TerminationProtection),
 	})
-	// On-demand tables scale without provisioned capacity, so the rule that
-	// asks for auto scaling of provisioned capacity does not apply.
-	nag.SuppressDefault(table, "NIST.800.53.R5-DynamoDBAutoscalingEnabled",
-		"The table uses on-demand (PAY_PER_REQUEST) billing, which scales with traffic; there is no provisioned capacity to auto-scale.")
 	nag.SuppressDefault(table, "NIST.800.53.R5-DynamoDBInBackupPlan",
 		"Point-in-time recovery is on (continuous backups, restorable to any second of the last 35 days) and the table is "+
 			"retained and deletion-protected outside dev. An AWS Backup plan with a cross-account vault is an organisation-level "+

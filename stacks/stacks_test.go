@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 // synth builds every environment once for the whole package.
 var synth = testkit.Once(func() awscdk.App {
 	app := testkit.NewApp(nil)
-	stacks.Build(app, stacks.Defaults(), stacks.Options{})
+	stacks.Build(app, stacks.Defaults(), stacks.Options{NagReports: true})
 	return app
 })
 
@@ -515,4 +516,51 @@ func TestBudgetAboveFixedCost(t *testing.T) {
 			t.Errorf("%s: fixed cost $%.2f/month reaches 80 %% of the $%d budget; raise MonthlyBudgetUSD", cfg.Name, fixed, cfg.MonthlyBudgetUSD)
 		}
 	}
+}
+
+// TestEverySuppressionIsUsed keeps the suppressions honest: each one that a
+// construct declares must silence a finding that cdk-nag actually reports, or
+// it is stale and only hides the next real finding.
+func TestEverySuppressionIsUsed(t *testing.T) {
+	asm := assembly(t)
+	files, err := filepath.Glob(filepath.Join(asm.Dir, "*-NagReport.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no nag reports in %s: %v", asm.Dir, err)
+	}
+	used := map[string]bool{} // "<rule> <construct path>"
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var report struct {
+			Lines []struct{ RuleID, ResourceID, Compliance string }
+		}
+		if err := json.Unmarshal(raw, &report); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range report.Lines {
+			if l.Compliance == "Suppressed" {
+				rule, _, _ := strings.Cut(l.RuleID, "[")
+				used[rule+" /"+l.ResourceID] = true
+			}
+		}
+	}
+	forEachStack(t, func(t *testing.T, _ stacks.Config, s *testkit.Stack) {
+		paths := map[string]string{}
+		for path, id := range s.LogicalIDs {
+			paths[id] = path
+		}
+		for _, id := range s.Resources("") {
+			meta, _ := s.Resource(t, id)["Metadata"].(map[string]any)
+			nagMeta, _ := meta["cdk_nag"].(map[string]any)
+			rules, _ := nagMeta["rules_to_suppress"].([]any)
+			for _, r := range rules {
+				rule, _ := r.(map[string]any)["id"].(string)
+				if !used[rule+" "+paths[id]] {
+					t.Errorf("%s (%s) suppresses %s, which cdk-nag does not report there: remove the suppression", id, paths[id], rule)
+				}
+			}
+		}
+	})
 }

@@ -371,7 +371,6 @@ func (hf *HardenedFunction) suppress(props *Props) {
 
 	dlqReason := "This queue is itself the function's dead-letter queue (Lambda DeadLetterConfig); a dead-letter " +
 		"queue of a dead-letter queue would only move the same messages again."
-	nag.SuppressDefault(hf.DeadLetterQueue, "AwsSolutions-SQS3", dlqReason)
 	nag.SuppressDefault(hf.DeadLetterQueue, "Serverless-SQSRedrivePolicy", dlqReason)
 
 	invokeConfig := hf.Function.Node().TryFindChild(jsii.String("EventInvokeConfig"))

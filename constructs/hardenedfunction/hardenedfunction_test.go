@@ -487,11 +487,11 @@ func TestSecurityInvariants(t *testing.T) {
 func TestSuppressions(t *testing.T) {
 	asm := assembly(t)
 	want := map[string][]string{
-		"Defaults": {"Hello/DeadLetterQueue:AwsSolutions-SQS3", "Hello/DeadLetterQueue:Serverless-SQSRedrivePolicy", "Hello/Function/EventInvokeConfig:Serverless-LambdaAsyncFailureDestination",
+		"Defaults": {"Hello/DeadLetterQueue:Serverless-SQSRedrivePolicy", "Hello/Function/EventInvokeConfig:Serverless-LambdaAsyncFailureDestination",
 			"Hello/Function:NIST.800.53.R5-LambdaInsideVPC", "Hello/RolePolicy:AwsSolutions-IAM5"},
-		"Vpc": {"Orders/DeadLetterQueue:AwsSolutions-SQS3", "Orders/DeadLetterQueue:Serverless-SQSRedrivePolicy", "Orders/Function/EventInvokeConfig:Serverless-LambdaAsyncFailureDestination",
+		"Vpc": {"Orders/DeadLetterQueue:Serverless-SQSRedrivePolicy", "Orders/Function/EventInvokeConfig:Serverless-LambdaAsyncFailureDestination",
 			"Orders/RolePolicy:AwsSolutions-IAM5",
-			"Open/DeadLetterQueue:AwsSolutions-SQS3", "Open/DeadLetterQueue:Serverless-SQSRedrivePolicy",
+			"Open/DeadLetterQueue:Serverless-SQSRedrivePolicy",
 			"Open/Function/EventInvokeConfig:Serverless-LambdaAsyncFailureDestination", "Open/RolePolicy:AwsSolutions-IAM5"},
 	}
 	for name, rules := range want {

@@ -200,10 +200,6 @@ func newLogBucket(scope constructs.Construct, id string, removal awscdk.RemovalP
 	})
 	denyInsecureTransport(logs)
 	cfn := logs.Node().DefaultChild()
-	nag.Suppress(cfn, "AwsSolutions-S1",
-		"This is the server-access-log bucket itself; logging it to another bucket would need an endless chain of log buckets.")
-	nag.Suppress(cfn, "NIST.800.53.R5-S3BucketLoggingEnabled",
-		"This is the server-access-log bucket itself; logging it to another bucket would need an endless chain of log buckets.")
 	nag.Suppress(cfn, "NIST.800.53.R5-S3DefaultEncryptionKMS",
 		"S3 server access log delivery supports only SSE-S3 (AES256) on the target bucket, not SSE-KMS.")
 	nag.Suppress(cfn, "NIST.800.53.R5-S3BucketReplicationEnabled",
