@@ -240,7 +240,7 @@ func FromContext(node constructs.Node) ([]Config, error) {
 			c.Service.CertificateArn = v
 		}
 		if err := c.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("environment %s: %w", c.Name, err))
+			errs = append(errs, &validate.Error{Construct: "config", Path: "environment " + c.Name, Err: err})
 		}
 		out = append(out, c)
 	}
