@@ -325,6 +325,13 @@ func (c Config) Validate() error {
 			"the service runs at least one task and scales up to at least its desired count",
 			"set DesiredCount >= 1 and MaxCount >= DesiredCount"))
 	}
+	// The permissions boundary lets roles pull images only from this
+	// account's ECR repositories in this region.
+	if repo, _, _ := strings.Cut(svc.Image, "/"); strings.Contains(repo, ".dkr.ecr.") && repo != c.Account+".dkr.ecr."+c.Region+".amazonaws.com" {
+		errs = append(errs, validate.Fail("Service.Image", svc.Image,
+			"the permissions boundary allows image pulls only from this environment's own ECR registry ("+c.Account+".dkr.ecr."+c.Region+".amazonaws.com)",
+			"replicate the image into the environment's registry (ECR replication), or use a public registry image"))
+	}
 	if svc.HighAvailability && svc.DesiredCount < 2 {
 		errs = append(errs, validate.Fail("Service.DesiredCount", svc.DesiredCount,
 			"a highly available service runs at least 2 tasks, one per AZ at least (the guidance: 2+ outside dev)",
@@ -334,14 +341,16 @@ func (c Config) Validate() error {
 }
 
 // Placeholders lists the settings still at their placeholder values (the
-// account, the JWT issuer, the certificate): fine for synth, wrong for a real
-// deploy. The app warns about each.
+// account, the JWT issuer and audience, the image, the certificate): fine for
+// synth, wrong for a real deploy. The app warns about each.
 func (c Config) Placeholders() []string {
 	var out []string
 	d := Config{Name: c.Name, Account: c.Account, Region: c.Region}
 	d.placeholders()
 	for _, p := range []struct{ field, value, placeholder string }{
 		{"Api.JwtIssuer", c.Api.JwtIssuer, d.Api.JwtIssuer},
+		{"Api.JwtAudience", strings.Join(c.Api.JwtAudience, ","), strings.Join(d.Api.JwtAudience, ",")},
+		{"Service.Image", c.Service.Image, d.Service.Image},
 		{"Service.CertificateArn", c.Service.CertificateArn, d.Service.CertificateArn},
 	} {
 		if p.value == p.placeholder {

@@ -72,6 +72,9 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 			[]string{"Api.ReservedConcurrency = 0", "protect the table"}},
 		{"scaling below desired", func(c *stacks.Config) { c.Service.MaxCount = 1 },
 			[]string{`Service.MaxCount = "1 (desired 2)"`, "MaxCount >= DesiredCount"}},
+		{"image in another account's registry", func(c *stacks.Config) {
+			c.Service.Image = "999999999999.dkr.ecr.eu-west-1.amazonaws.com/api:1.2.3"
+		}, []string{`Service.Image = "999999999999.dkr.ecr.eu-west-1.amazonaws.com/api:1.2.3"`, "own ECR registry", "ECR replication"}},
 		{"no budget", func(c *stacks.Config) { c.MonthlyBudgetUSD = 0 },
 			[]string{"MonthlyBudgetUSD = 0", "positive amount"}},
 	}
@@ -94,12 +97,14 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 
 func TestPlaceholders(t *testing.T) {
 	c := stacks.Defaults()[0]
-	if got := strings.Join(c.Placeholders(), ","); got != "Api.JwtIssuer,Service.CertificateArn,Account" {
+	if got := strings.Join(c.Placeholders(), ","); got != "Api.JwtIssuer,Api.JwtAudience,Service.Image,Service.CertificateArn,Account" {
 		t.Errorf("placeholders %q", got)
 	}
 	c.Account = "444444444444"
 	c.Api.JwtIssuer = "https://issuer.example.com"
 	c.Service.CertificateArn = "arn:aws:acm:eu-west-1:444444444444:certificate/real"
+	c.Api.JwtAudience = []string{"app-client"}
+	c.Service.Image = "444444444444.dkr.ecr.eu-west-1.amazonaws.com/api:2.0.0"
 	if got := c.Placeholders(); len(got) != 0 {
 		t.Errorf("placeholders %q, want none", got)
 	}

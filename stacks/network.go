@@ -58,7 +58,7 @@ func NewNetworkStack(app awscdk.App, cfg Config) *NetworkStack {
 // DashboardRow graphs the NAT gateways' traffic, connections and
 // port-allocation errors, beside their alarms.
 func (n *NetworkStack) DashboardRow() Row {
-	var bytes, errs []awscloudwatch.IMetric
+	var bytes, conns, errs []awscloudwatch.IMetric
 	for i, subnet := range n.Network.PublicSubnets {
 		nat, ok := subnet.Node().TryFindChild(jsii.String("NATGateway")).(awsec2.CfnNatGateway)
 		if !ok {
@@ -67,10 +67,12 @@ func (n *NetworkStack) DashboardRow() Row {
 		dims := map[string]string{"NatGatewayId": *nat.Ref()}
 		label := fmt.Sprintf("NAT %d", i+1)
 		bytes = append(bytes, metric("AWS/NATGateway", "BytesOutToDestination", "Sum", label, dims))
+		conns = append(conns, metric("AWS/NATGateway", "ActiveConnectionCount", "Maximum", label, dims))
 		errs = append(errs, metric("AWS/NATGateway", "ErrorPortAllocation", "Sum", label, dims))
 	}
 	return Row{Title: "Network: NAT gateways", Widgets: []awscloudwatch.IWidget{
-		graph("Bytes out to destinations", bytes, 12),
+		graph("Bytes out to destinations", bytes, 6),
+		graph("Active connections", conns, 6),
 		graph("Port allocation errors", errs, 6),
 		alarmStatus("NAT alarms", n.Network.Alarms, 6),
 	}}

@@ -93,8 +93,8 @@ func TestWebDefaults(t *testing.T) {
 				"Options":   M{"awslogs-group": logGroup, "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "app"},
 			}})},
 		}},
-		{"log group: customer-managed key, 90 days", "AWS::Logs::LogGroup", M{
-			"KmsKeyId": s.Arn(t, "Api/Key"), "RetentionInDays": 90,
+		{"log group: named (the key pins it), customer-managed key, 90 days", "AWS::Logs::LogGroup", M{
+			"LogGroupName": "/Web/Api/Logs", "KmsKeyId": s.Arn(t, "Api/Key"), "RetentionInDays": 90,
 		}},
 		{"key: rotation, account administration and CloudWatch Logs pinned by encryption context", "AWS::KMS::Key", M{
 			"EnableKeyRotation": true,
@@ -105,7 +105,7 @@ func TestWebDefaults(t *testing.T) {
 					"Principal": M{"Service": "logs.eu-west-1.amazonaws.com"},
 					"Action": L{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
-					"Condition": M{"ArnLike": M{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*"}},
+					"Condition": M{"ArnLike": M{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:/Web/Api/Logs"}},
 				},
 			}},
 		}},
@@ -225,13 +225,14 @@ func TestWebDefaults(t *testing.T) {
 			"LoggingConfiguration":   like(M{"LogFilePrefix": "AccessLogs/"}),
 			"LifecycleConfiguration": M{"Rules": L{like(M{"ExpirationInDays": 365})}},
 		}},
-		{"ALB security group: 443 and 80 from anywhere, nothing else, no inline egress", "AWS::EC2::SecurityGroup", M{
+		{"ALB security group: 443 and 80 from anywhere; inline egress only the no-traffic rule (no EC2 default allow-all)", "AWS::EC2::SecurityGroup", M{
 			"GroupDescription": "Load balancer of Web/Api",
 			"SecurityGroupIngress": L{
 				M{"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Description": "HTTPS from anywhere"},
 				M{"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "Description": "HTTP from anywhere, redirected to HTTPS"},
 			},
-			"SecurityGroupEgress": absent(),
+			"SecurityGroupEgress": L{M{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic",
+				"IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}},
 		}},
 		{"ALB security group: egress only to the service's group on the container port", "AWS::EC2::SecurityGroupEgress", M{
 			"GroupId":                    groupID(t, s, "Api/LoadBalancerSecurityGroup"),

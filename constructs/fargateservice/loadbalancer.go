@@ -13,6 +13,7 @@ import (
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
 	"github.com/groundwork-cdk/groundwork/internal/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/internal/secgroup"
 )
 
 // newSecurityGroups creates the service's security group and, for a web
@@ -31,6 +32,7 @@ func (fs *FargateService) newSecurityGroups(s *settings) {
 		Description:      jsii.String("Tasks of " + *fs.Node().Path()),
 		AllowAllOutbound: jsii.Bool(false),
 	})
+	secgroup.KeepEgressClosed(fs.ServiceSecurityGroup)
 	fs.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch Logs) via NAT or VPC endpoints"), nil)
 	if s.Worker {
@@ -42,6 +44,10 @@ func (fs *FargateService) newSecurityGroups(s *settings) {
 		Description:      jsii.String("Load balancer of " + *fs.Node().Path()),
 		AllowAllOutbound: jsii.Bool(false),
 	})
+	// Its only egress is the rule to the service's group, which CDK renders
+	// as a separate resource: keep the inline no-traffic rule, or EC2's
+	// default allow-all egress would stay.
+	secgroup.KeepEgressClosed(fs.LoadBalancerSecurityGroup)
 	peer, from := awsec2.Peer_AnyIpv4(), "anywhere"
 	if s.Internal {
 		peer, from = awsec2.Peer_Ipv4(s.Vpc.VpcCidrBlock()), "the VPC"

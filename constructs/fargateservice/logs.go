@@ -7,13 +7,15 @@ import (
 	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 )
 
-// newLogs creates the container log group, encrypted with a customer-managed
-// key of its own that CloudWatch Logs may use for this account's log groups
-// (the key cannot name the group: the group references the key).
+// newLogs creates the container log group, named (kmskey.LogGroupName) and
+// encrypted with a customer-managed key of its own that CloudWatch Logs may
+// use for that one group.
 func (fs *FargateService) newLogs(s *settings) {
+	name := kmskey.LogGroupName(fs.Construct, "Logs")
 	fs.Key = kmskey.New(fs.Construct, "Key", "Encrypts the container logs of "+*fs.Node().Path(), s.RemovalPolicy,
-		kmskey.CloudWatchLogs(fs.Construct))
+		kmskey.CloudWatchLogs(fs.Construct, name))
 	fs.LogGroup = awslogs.NewLogGroup(fs.Construct, jsii.String("Logs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(name),
 		EncryptionKey: fs.Key,
 		Retention:     s.LogRetention,
 		RemovalPolicy: s.RemovalPolicy,

@@ -35,6 +35,7 @@ import (
 	"github.com/groundwork-cdk/groundwork/internal/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/internal/secgroup"
 	"github.com/groundwork-cdk/groundwork/internal/validate"
 )
 
@@ -140,6 +141,9 @@ func New(scope constructs.Construct, id string, props *Props) *HardenedFunction 
 			Description:      jsii.String("Lambda function " + *this.Node().Path()),
 			AllowAllOutbound: jsii.Bool(props.AllowAllOutbound),
 		})
+		if !props.AllowAllOutbound {
+			secgroup.KeepEgressClosed(hf.SecurityGroup)
+		}
 		if props.AllowAllOutbound {
 			awscdk.Annotations_Of(this).AddWarningV2(jsii.String("groundwork:hardenedfunction:all-outbound"),
 				jsii.String("AllowAllOutbound lets the function connect anywhere on any port; the default allows only TCP 443"), nil)

@@ -46,7 +46,7 @@ func (v *ThreeTierVpc) closeDefaultSecurityGroup(s settings) {
 	sg := v.Vpc.VpcDefaultSecurityGroup()
 	sgArn := "arn:" + partition + ":ec2:" + region + ":" + account + ":security-group/" + *sg
 
-	v.DefaultSecurityGroupLogs = v.newLogGroup("DefaultSecurityGroupCloserLogs", s)
+	v.DefaultSecurityGroupLogs = v.newLogGroup(closerLogsID, s)
 	v.DefaultSecurityGroupCloser = iamx.NewServiceRole(v.Construct, "DefaultSecurityGroupCloser", iamx.RoleProps{
 		Service:     "lambda.amazonaws.com",
 		SourceArn:   "arn:" + partition + ":lambda:" + region + ":" + account + ":function:*",

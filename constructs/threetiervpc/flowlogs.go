@@ -22,16 +22,24 @@ var flowLogActions = []string{
 	"logs:DescribeLogStreams",
 }
 
+// Ids of the construct's log groups, which are named (kmskey.LogGroupName) so
+// that the key grants CloudWatch Logs exactly these groups.
+const (
+	flowLogsID   = "FlowLogs"
+	closerLogsID = "DefaultSecurityGroupCloserLogs"
+)
+
 // newKey creates the customer-managed key of the construct's log groups,
-// usable by CloudWatch Logs for log groups of this account and region only.
+// usable by CloudWatch Logs for those two groups only.
 func newKey(scope constructs.Construct, removal awscdk.RemovalPolicy) awskms.Key {
 	return kmskey.New(scope, "Key", "Encrypts the flow logs and function logs of "+*scope.Node().Path(), removal,
-		kmskey.CloudWatchLogs(scope))
+		kmskey.CloudWatchLogs(scope, kmskey.LogGroupName(scope, flowLogsID), kmskey.LogGroupName(scope, closerLogsID)))
 }
 
 // newLogGroup creates a log group encrypted with the construct's key.
 func (v *ThreeTierVpc) newLogGroup(id string, s settings) awslogs.LogGroup {
 	return awslogs.NewLogGroup(v.Construct, jsii.String(id), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(kmskey.LogGroupName(v.Construct, id)),
 		EncryptionKey: v.Key,
 		Retention:     s.retention,
 		RemovalPolicy: s.removal,
@@ -46,7 +54,7 @@ func (v *ThreeTierVpc) addFlowLog(s settings) {
 			jsii.String("flow logs are kept for less than a year ("+string(s.retention)+"); incident investigations often reach further back"), nil)
 	}
 	stack := awscdk.Stack_Of(v.Construct)
-	v.FlowLogGroup = v.newLogGroup("FlowLogs", s)
+	v.FlowLogGroup = v.newLogGroup(flowLogsID, s)
 	v.FlowLogRole = iamx.NewServiceRole(v.Construct, "FlowLogRole", iamx.RoleProps{
 		Service:     "vpc-flow-logs.amazonaws.com",
 		SourceArn:   "arn:" + *stack.Partition() + ":ec2:" + *stack.Region() + ":" + *stack.Account() + ":vpc-flow-log/*",

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/internal/secgroup"
 	"github.com/groundwork-cdk/groundwork/internal/validate"
 )
 
@@ -66,7 +67,8 @@ var internetPorts = map[int]string{80: "HTTP from the internet (redirected to HT
 
 // NewSecurityGroup creates a security group for one role in the VPC, with no
 // rules at all: no ingress, and no egress (AllowAllOutbound false, which CDK
-// renders as a single rule matching no traffic). Open paths with AllowFrom
+// renders as a single rule matching no traffic; secgroup.KeepEgressClosed
+// keeps that rule when only group-referencing egress rules are added). Open paths with AllowFrom
 // and, for an ALB, AllowInternet. It panics with a *validate.Error for an
 // unknown role.
 func (v *ThreeTierVpc) NewSecurityGroup(scope constructs.Construct, id string, role Role) awsec2.SecurityGroup {
@@ -80,6 +82,7 @@ func (v *ThreeTierVpc) NewSecurityGroup(scope constructs.Construct, id string, r
 		AllowAllOutbound: jsii.Bool(false),
 	})
 	v.roles[*sg.Node().Path()] = role
+	secgroup.KeepEgressClosed(sg)
 	return sg
 }
 

@@ -273,12 +273,13 @@ func TestFlowLogs(t *testing.T) {
 			"LogGroupName":             s.Ref(t, "Network/FlowLogs"),
 			"DeliverLogsPermissionArn": s.Arn(t, "Network/FlowLogRole"),
 		}},
-		{"log group: customer-managed key, one year", "AWS::Logs::LogGroup", map[string]any{
+		{"log group: named, customer-managed key, one year", "AWS::Logs::LogGroup", map[string]any{
+			"LogGroupName":    "/Defaults/Network/FlowLogs",
 			"KmsKeyId":        s.Arn(t, "Network/Key"),
 			"RetentionInDays": 365,
 		}},
 		{"key: rotation on", "AWS::KMS::Key", map[string]any{"EnableKeyRotation": true}},
-		{"key policy: account administration, and CloudWatch Logs of this region for this account's log groups", "AWS::KMS::Key", map[string]any{
+		{"key policy: account administration, and CloudWatch Logs for exactly the construct's two log groups", "AWS::KMS::Key", map[string]any{
 			"KeyPolicy": map[string]any{"Version": "2012-10-17", "Statement": []any{
 				map[string]any{"Sid": "AllowAccountAdministration", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
 					"Principal": map[string]any{"AWS": "arn:aws:iam::123456789012:root"}},
@@ -287,7 +288,9 @@ func TestFlowLogs(t *testing.T) {
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 					"Principal": map[string]any{"Service": "logs.eu-west-1.amazonaws.com"},
 					"Condition": map[string]any{"ArnLike": map[string]any{
-						"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*"}}},
+						"kms:EncryptionContext:aws:logs:arn": []any{
+							"arn:aws:logs:eu-west-1:123456789012:log-group:/Defaults/Network/FlowLogs",
+							"arn:aws:logs:eu-west-1:123456789012:log-group:/Defaults/Network/DefaultSecurityGroupCloserLogs"}}}},
 			}},
 		}},
 		{"flow-log role: trust pinned to the account and to flow logs", "AWS::IAM::Role", map[string]any{
@@ -449,10 +452,11 @@ func TestSecurityGroupHelpers(t *testing.T) {
 			"SecurityGroupIngress": assertions.Match_Absent(),
 		})
 	})
-	t.Run("app: egress only the explicit rule to the database", func(t *testing.T) {
+	t.Run("app: egress only the explicit rule to the database, the no-traffic rule kept inline", func(t *testing.T) {
+		// Without an inline egress rule EC2 would keep its default allow-all egress.
 		s.HasResourceProperties(t, "AWS::EC2::SecurityGroup", map[string]any{
 			"GroupDescription":     "Application compute: Defaults/App",
-			"SecurityGroupEgress":  assertions.Match_Absent(),
+			"SecurityGroupEgress":  noEgress,
 			"SecurityGroupIngress": assertions.Match_Absent(),
 		})
 		s.ResourceCountIs(t, "AWS::EC2::SecurityGroupEgress", 2) // ALB -> app, app -> database

@@ -6,6 +6,9 @@
 package kmskey
 
 import (
+	"regexp"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -68,6 +71,9 @@ func CloudWatchLogs(scope constructs.Construct, logGroupNames ...string) Service
 			arns[i] = prefix + n
 		}
 		groups = arns
+		if len(arns) == 1 {
+			groups = arns[0]
+		}
 	}
 	return ServiceGrant{
 		Sid:     "AllowCloudWatchLogs",
@@ -78,4 +84,24 @@ func CloudWatchLogs(scope constructs.Construct, logGroupNames ...string) Service
 			"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups},
 		},
 	}
+}
+
+// logGroupChars are the characters a log group name may not contain.
+var logGroupChars = regexp.MustCompile(`[^A-Za-z0-9._/#-]`)
+
+// LogGroupName is a deterministic name for the log group id under scope:
+// "/<stack name>/<path below the stack>/<id>". Naming log groups lets a key
+// policy grant CloudWatch Logs exactly those groups (a generated name is
+// unknown to the key, which the log group references).
+func LogGroupName(scope constructs.Construct, id string) string {
+	stack := awscdk.Stack_Of(scope)
+	path := *scope.Node().Path()
+	if sp := *stack.Node().Path(); sp != "" {
+		path = strings.TrimPrefix(strings.TrimPrefix(path, sp), "/")
+	}
+	name := "/" + *stack.StackName()
+	if path != "" {
+		name += "/" + path
+	}
+	return logGroupChars.ReplaceAllString(name+"/"+id, "-")
 }
