@@ -33,6 +33,9 @@ func main() {
 		os.Exit(1)
 	}
 	if *asJSON {
+		for _, w := range warnings(reports) {
+			fmt.Fprintln(os.Stderr, "cost:", w)
+		}
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(map[string]any{"prices": cost.Tables, "stacks": reports}); err != nil {
@@ -41,7 +44,7 @@ func main() {
 		}
 		return
 	}
-	printTable(os.Stdout, reports)
+	printTable(os.Stdout, os.Stderr, reports)
 }
 
 // load prices every stack of the cloud assembly in dir, each with the price
@@ -99,12 +102,51 @@ func environment(stack string) string {
 	return stack
 }
 
-func printTable(w io.Writer, reports []cost.Report) {
-	regions := map[string]bool{}
+// warnings names each region without a price table, and its stacks, whose
+// figures are therefore cost.DefaultRegion's list prices. (The JSON report
+// carries the same as each stack's unknownRegion.)
+func warnings(reports []cost.Report) []string {
+	stacks := map[string][]string{}
+	var regions []string
 	for _, r := range reports {
-		regions[r.Region] = true
+		if !r.UnknownRegion {
+			continue
+		}
+		if _, seen := stacks[r.StackRegion]; !seen {
+			regions = append(regions, r.StackRegion)
+		}
+		stacks[r.StackRegion] = append(stacks[r.StackRegion], r.Stack)
 	}
-	for region := range regions {
+	sort.Strings(regions)
+	var out []string
+	for _, region := range regions {
+		name := region
+		if name == "" {
+			name = `""`
+		}
+		out = append(out, fmt.Sprintf("prices for %s unknown: using %s list prices (%s)", name, cost.DefaultRegion, strings.Join(stacks[region], ", ")))
+	}
+	return out
+}
+
+// printTable prints the header (one line per price table used, in region
+// order), each stack's fixed-cost lines and total, the totals per
+// environment and the usage-priced and unpriced resources to w, and a
+// warning for each region without a price table to errw.
+func printTable(w, errw io.Writer, reports []cost.Report) {
+	for _, warn := range warnings(reports) {
+		fmt.Fprintln(errw, "cost:", warn)
+	}
+	var regions []string
+	seen := map[string]bool{}
+	for _, r := range reports {
+		if !seen[r.Region] {
+			seen[r.Region] = true
+			regions = append(regions, r.Region)
+		}
+	}
+	sort.Strings(regions)
+	for _, region := range regions {
 		t, _ := cost.Table(region)
 		fmt.Fprintf(w, "Fixed monthly cost, USD, at %s on-demand list prices (%s, recorded %s; check the AWS Pricing Calculator)\n", t.Region, t.Source, t.Date)
 	}

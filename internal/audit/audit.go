@@ -27,6 +27,9 @@ const (
 	RuleEncryption         = "encryption-at-rest"
 	RuleListenerTLS        = "listener-tls"
 	RuleSecretEnvironment  = "secret-in-environment"
+	RuleAllowNot           = "allow-not-action-resource"
+	RulePublicPrincipal    = "allow-public-principal"
+	RuleDefaultEgress      = "default-egress"
 	RequiredTagProject     = "Project"
 	RequiredTagEnvironment = "Environment"
 	RequiredTagOwner       = "Owner"
@@ -112,6 +115,7 @@ func (a *auditor) resource(id string, res map[string]any) {
 	a.tags(id, typ, props)
 	a.retain(id, typ, res)
 	a.ingress(id, typ, props)
+	a.egress(id, typ, props)
 	a.encryption(id, typ, res, props)
 	a.listener(id, typ, props)
 	a.environment(id, typ, props)
@@ -147,9 +151,21 @@ func (a *auditor) policy(id string, doc any, kind docKind) {
 		if st["Effect"] != "Allow" {
 			continue // Deny statements may use wildcards (e.g. s3:* in DenyInsecureTransport).
 		}
+		var not []string
+		for _, k := range []string{"NotAction", "NotResource"} {
+			if _, ok := st[k]; ok {
+				not = append(not, k)
+			}
+		}
+		if len(not) > 0 {
+			a.add(id, RuleAllowNot, "%s uses %s; Allow with NotAction/NotResource grants everything not listed; list what is allowed", where, strings.Join(not, " and "))
+		}
+		if isPublicPrincipal(st["Principal"]) && !hasCondition(st["Condition"]) {
+			a.add(id, RulePublicPrincipal, "%s allows principal * without a Condition (public access); restrict it with a condition such as aws:PrincipalOrgID or aws:SourceVpce, or name the principals", where)
+		}
 		actions := strs(st["Action"])
 		for _, act := range actions {
-			if !strings.Contains(act, "*") {
+			if !strings.ContainsAny(act, "*?") { // ? matches any one character, so it is a wildcard too
 				continue
 			}
 			if kind == docKey && act == "kms:*" && isAccountRoot(st["Principal"]) {
@@ -179,6 +195,30 @@ func (a *auditor) policy(id string, doc any, kind docKind) {
 			}
 		}
 	}
+}
+
+// isPublicPrincipal reports whether a statement's Principal is everyone: "*",
+// {"AWS": "*"} or an AWS list that contains "*".
+func isPublicPrincipal(p any) bool {
+	switch p := p.(type) {
+	case string:
+		return p == "*"
+	case map[string]any:
+		for _, v := range strs(p["AWS"]) {
+			if v == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasCondition reports whether a Condition block has at least one key (an
+// absent block, {} and operators without keys count as no condition).
+func hasCondition(c any) bool {
+	found := false
+	conditionValues(c, func(string, any) { found = true })
+	return found
 }
 
 func isAccountRoot(p any) bool {
@@ -366,6 +406,15 @@ func (a *auditor) ingress(id, typ string, props map[string]any) {
 		if !webPort || !a.usedByLoadBalancer(group) {
 			a.add(id, RuleOpenIngress, "ingress from the internet on %v %v-%v; only an ALB's security group may admit 80/443 from anywhere — reference a security group instead", r["IpProtocol"], r["FromPort"], r["ToPort"])
 		}
+	}
+}
+
+// egress reports a security group without inline egress rules: EC2 then adds
+// its default allow-all egress. Standalone AWS::EC2::SecurityGroupEgress
+// resources do not remove that default, so only the inline list counts.
+func (a *auditor) egress(id, typ string, props map[string]any) {
+	if typ == "AWS::EC2::SecurityGroup" && len(list(props["SecurityGroupEgress"])) == 0 {
+		a.add(id, RuleDefaultEgress, "security group has no inline egress rule, so EC2 keeps its default allow-all egress; add an egress rule (CDK's 255.255.255.255/32 no-traffic placeholder closes it)")
 	}
 }
 

@@ -21,7 +21,9 @@ const compliant = `{"Resources": {
   "Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [
     {"Sid": "ReadInvoices", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {"Fn::GetAtt": ["Bucket", "Arn"]}},
     {"Sid": "Trace", "Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"},
-    {"Sid": "DenyAll", "Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}}},
+    {"Sid": "DenyAll", "Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+    {"Sid": "DenyOutsideRegion", "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
+     "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}]}}},
   "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
     "EnableKeyRotation": true, "Tags": ` + tags + `,
     "KeyPolicy": {"Statement": [{"Sid": "AllowAccountAdministration", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
@@ -44,10 +46,13 @@ const compliant = `{"Resources": {
   "BucketPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"PolicyDocument": {"Statement": [
     {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"},
     {"Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
-     "Resource": "arn:aws:s3:::b/*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::a"}}}]}}},
+     "Resource": "arn:aws:s3:::b/*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::a"}}},
+    {"Sid": "AllowOrgRead", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/shared/*",
+     "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]}}},
   "Param": {"Type": "AWS::SSM::Parameter", "Properties": {"Tags": {"Project": "groundwork", "Environment": "prod", "Owner": "o"}}},
   "AlbSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"Tags": ` + tags + `, "SecurityGroupIngress": [
-    {"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}]}},
+    {"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}],
+    "SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]}},
   "Alb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Tags": ` + tags + `,
     "SecurityGroups": [{"Fn::GetAtt": ["AlbSg", "GroupId"]}]}},
   "Https": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"Protocol": "HTTPS",
@@ -57,7 +62,9 @@ const compliant = `{"Resources": {
   "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "Tags": ` + tags + `}},
   "QueuePolicy": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [{"Ref": "Queue"}], "PolicyDocument": {"Statement": [
     {"Sid": "AllowTopic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-     "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}, "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": "Topic"}}}}]}}},
+     "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}, "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": "Topic"}}}},
+    {"Sid": "AllowFromEndpoint", "Effect": "Allow", "Principal": "*", "Action": "sqs:ReceiveMessage",
+     "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}, "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}]}}},
   "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Ref": "Key"}, "Tags": ` + tags + `}},
   "Table": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
     "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}, "Tags": ` + tags + `}},
@@ -183,6 +190,40 @@ func TestEachBreachIsFound(t *testing.T) {
 			RuleSourceCondition, "BucketPolicy", `statement "Logs" trusts service logging.s3.amazonaws.com with only aws:SourceArn "*", which pins nothing`},
 		{"SourceArn list with *", `"Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::a"}}`, `"Condition": {"ArnLike": {"aws:SourceArn": ["arn:aws:s3:::a", "*"]}}`,
 			RuleSourceCondition, "BucketPolicy", `with only aws:SourceArn "*"`},
+		{"Allow with NotAction (identity policy)", `{"Sid": "Trace", "Effect": "Allow", "Action": ["xray:PutTraceSegments"]`, `{"Sid": "Trace", "Effect": "Allow", "NotAction": ["iam:*"]`,
+			RuleAllowNot, "Policy", `statement "Trace" uses NotAction; Allow with NotAction/NotResource grants everything not listed; list what is allowed`},
+		{"Allow with NotAction and NotResource", `"Action": ["xray:PutTraceSegments"], "Resource": "*"`, `"NotAction": ["iam:*"], "NotResource": "arn:aws:s3:::secret/*"`,
+			RuleAllowNot, "Policy", `statement "Trace" uses NotAction and NotResource`},
+		{"Allow with NotResource (resource policy)", `"Resource": "arn:aws:s3:::b/*"`, `"NotResource": "arn:aws:s3:::b/private/*"`,
+			RuleAllowNot, "BucketPolicy", `statement "Logs" uses NotResource`},
+		{"Allow with NotAction (trust policy)", `"Action": "sts:AssumeRole"`, `"NotAction": "iam:*"`, RuleAllowNot, "Role", `statement "TrustService" uses NotAction`},
+		{"Allow with NotAction (key policy)", `"Action": "kms:*", "Resource": "*"`, `"NotAction": "kms:ScheduleKeyDeletion", "Resource": "*"`,
+			RuleAllowNot, "Key", `statement "AllowAccountAdministration" uses NotAction`},
+		{"? wildcard action", `"Action": ["s3:GetObject"]`, `"Action": ["s3:GetObjec?"]`, RuleActionWildcard, "Policy", `allows "s3:GetObjec?"`},
+		{"? wildcard in a trust action", `"Action": "sts:AssumeRole"`, `"Action": "sts:AssumeRol?"`, RuleActionWildcard, "Role", `allows "sts:AssumeRol?"`},
+		{"? wildcard in a key policy action", `"Action": ["kms:Decrypt", "kms:GenerateDataKey"]`, `"Action": ["kms:Decrypt", "kms:GenerateDataKe?"]`,
+			RuleActionWildcard, "Key", `statement "AllowSnsUse" allows "kms:GenerateDataKe?"`},
+		{"public AWS * principal without Condition", `, "Resource": "arn:aws:s3:::b/shared/*",
+     "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}`, `, "Resource": "arn:aws:s3:::b/shared/*"}`,
+			RulePublicPrincipal, "BucketPolicy", `statement "AllowOrgRead" allows principal * without a Condition (public access)`},
+		{"public * principal without Condition", `, "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}`, ``,
+			RulePublicPrincipal, "QueuePolicy", `statement "AllowFromEndpoint" allows principal * without a Condition`},
+		{"* among AWS principals without Condition", `"Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/shared/*",
+     "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}`,
+			`"Principal": {"AWS": ["arn:aws:iam::111111111111:root", "*"]}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/shared/*"}`,
+			RulePublicPrincipal, "BucketPolicy", `statement "AllowOrgRead" allows principal *`},
+		{"public principal with an empty Condition", `"Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}`, `"Condition": {}`,
+			RulePublicPrincipal, "QueuePolicy", "public access"},
+		{"public principal with a Condition operator but no key", `"Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}`, `"Condition": {"StringEquals": {}}`,
+			RulePublicPrincipal, "QueuePolicy", "public access"},
+		{"public trust policy", `"Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+      "Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}}`, `"Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}`,
+			RulePublicPrincipal, "Role", `statement "TrustService" allows principal * without a Condition`},
+		{"security group without egress", `,
+    "SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]`, ``,
+			RuleDefaultEgress, "AlbSg", "security group has no inline egress rule, so EC2 keeps its default allow-all egress; add an egress rule (CDK's 255.255.255.255/32 no-traffic placeholder closes it)"},
+		{"security group with an empty egress list", `"SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]`,
+			`"SecurityGroupEgress": []`, RuleDefaultEgress, "AlbSg", "no inline egress rule"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -254,5 +295,37 @@ func TestSourceConditionPinning(t *testing.T) {
 		if !wantPinned && (len(f) != 1 || f[0].Rule != RuleSourceCondition || f[0].Resource != "BucketPolicy") {
 			t.Errorf("%s: want one %s finding on BucketPolicy, got %v", c, RuleSourceCondition, f)
 		}
+	}
+}
+
+// TestCompliantVariants replaces one fragment of the compliant template with
+// another compliant form; none may raise a finding. The compliant template
+// itself covers a Deny with NotAction (DenyOutsideRegion), a Deny with a "*"
+// principal and no Condition (DenyInsecureTransport) and "*" principals
+// narrowed by aws:PrincipalOrgID (AllowOrgRead) and aws:SourceVpce
+// (AllowFromEndpoint).
+func TestCompliantVariants(t *testing.T) {
+	tests := []struct{ name, old, new string }{
+		{"Deny with NotResource", `"NotAction": ["iam:*", "sts:*"], "Resource": "*"`, `"Action": "s3:*", "NotResource": "arn:aws:s3:::b/*"`},
+		{"? wildcard in a Deny action", `"Action": "iam:*"`, `"Action": "iam:Delete?ole*"`},
+		{"? in an Allow resource, not an action", `"Resource": "arn:aws:s3:::b/*"`, `"Resource": "arn:aws:s3:::b/202?/*"`},
+		{"* among AWS principals with a Condition", `"Principal": {"AWS": "*"}`, `"Principal": {"AWS": ["arn:aws:iam::111111111111:root", "*"]}`},
+		{"* principal with a Condition on another operator", `"Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}`,
+			`"Condition": {"StringEquals": {}, "StringLike": {"aws:SourceVpc": "vpc-*"}}`},
+		{"allow-all egress (allowAllOutbound)", `"SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]`,
+			`"SecurityGroupEgress": [{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}]`},
+		{"egress to another security group", `"SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]`,
+			`"SecurityGroupEgress": [{"DestinationSecurityGroupId": {"Ref": "Other"}, "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080}]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := strings.Count(compliant, tc.old); n != 1 {
+				t.Fatalf("test fragment found %d times in the template, want once: %s", n, tc.old)
+			}
+			variant := strings.Replace(compliant, tc.old, tc.new, 1)
+			if f := Check("S", parse(t, variant), opts); len(f) != 0 {
+				t.Errorf("want no findings, got:\n%v", f)
+			}
+		})
 	}
 }

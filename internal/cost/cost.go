@@ -10,7 +10,10 @@ package cost
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // HoursPerMonth is AWS's billing convention (730 h = 8,760 h / 12).
@@ -71,8 +74,15 @@ type Line struct {
 // Report is the estimate for one stack.
 type Report struct {
 	Stack string `json:"stack"`
-	// Region is the price table used.
+	// Region is the price table used: StackRegion's, or DefaultRegion's
+	// when UnknownRegion.
 	Region string `json:"region"`
+	// StackRegion is the stack's own region, as passed to Estimate
+	// ("unknown-region" for an environment-agnostic stack).
+	StackRegion string `json:"stackRegion"`
+	// UnknownRegion is set when there is no table for StackRegion, so the
+	// figures are DefaultRegion's list prices, not the stack's.
+	UnknownRegion bool `json:"unknownRegion"`
 	// Fixed are the resources with a fixed monthly cost.
 	Fixed []Line `json:"fixed"`
 	// Total is the sum of Fixed.
@@ -102,8 +112,8 @@ var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS
 
 // Estimate prices one template with the price table of region (see Table).
 func Estimate(stack, region string, template map[string]any) Report {
-	p, _ := Table(region)
-	r := Report{Stack: stack, Region: p.Region}
+	p, known := Table(region)
+	r := Report{Stack: stack, Region: p.Region, StackRegion: region, UnknownRegion: !known}
 	resources, _ := template["Resources"].(map[string]any)
 	ids := make([]string, 0, len(resources))
 	for id := range resources {
@@ -188,7 +198,9 @@ func insights(props map[string]any) bool {
 	return false
 }
 
-// fargate prices a service's desired tasks from its task definition.
+// fargate prices a service's desired tasks from its task definition, the
+// share that its CapacityProviderStrategy places on FARGATE_SPOT at the Spot
+// discount and the rest (FARGATE, or any other provider) at on-demand prices.
 func fargate(p PriceTable, props map[string]any, resources map[string]any) (string, float64, bool) {
 	desired := num(props["DesiredCount"])
 	if desired < 0 {
@@ -209,13 +221,94 @@ func fargate(p PriceTable, props map[string]any, resources map[string]any) (stri
 	vcpu, gb := cpu/1024, mem/1024
 	hourly := vcpu*p.FargateVCPUHour[arch] + gb*p.FargateGBHour[arch]
 	what := fmt.Sprintf("%g task × (%g vCPU + %g GB) %s, %d h", desired, vcpu, gb, arch, HoursPerMonth)
-	for _, s := range list(props["CapacityProviderStrategy"]) {
-		if m, ok := s.(map[string]any); ok && m["CapacityProvider"] == "FARGATE_SPOT" {
-			hourly *= 1 - p.FargateSpotDiscount
-			what += fmt.Sprintf(", Spot (~%.0f%% off)", p.FargateSpotDiscount*100)
+	shares := split(desired, list(props["CapacityProviderStrategy"]))
+	var spot float64
+	var parts []string
+	for _, s := range shares {
+		detail := fmt.Sprintf("weight %g", s.weight)
+		if s.base > 0 {
+			detail = fmt.Sprintf("base %g, %s", s.base, detail)
+		}
+		if s.provider == SpotProvider {
+			spot = s.tasks
+			detail += fmt.Sprintf(", ~%.0f%% off", p.FargateSpotDiscount*100)
+		}
+		parts = append(parts, fmt.Sprintf("%s on %s (%s)", tasks(s.tasks), s.provider, detail))
+	}
+	if len(parts) > 0 {
+		what += "; " + strings.Join(parts, ", ")
+		if equalWeights(shares) {
+			what += "; all weights 0, split equally"
 		}
 	}
-	return what, desired * hourly * HoursPerMonth, true
+	monthly := ((desired-spot)*hourly + spot*hourly*(1-p.FargateSpotDiscount)) * HoursPerMonth
+	return what, monthly, true
+}
+
+// SpotProvider is the capacity provider priced at the Fargate Spot discount.
+const SpotProvider = "FARGATE_SPOT"
+
+// share is one capacity provider's part of a service's desired tasks.
+type share struct {
+	provider     string
+	base, weight float64
+	tasks        float64 // expected tasks on the provider (may be fractional)
+}
+
+// split divides desired tasks over a CapacityProviderStrategy the way ECS
+// places them: each provider's Base tasks first (in strategy order, as far as
+// the desired count goes; ECS allows a Base on one provider only), then the
+// rest in proportion to Weight (default 0). If every weight is 0 the rest is
+// split equally. A provider listed twice (which ECS rejects) counts once,
+// with its bases and weights added, so a discount is never applied twice.
+// An empty strategy gives no shares.
+func split(desired float64, strategy []any) []share {
+	var shares []share
+	index := map[string]int{}
+	for _, e := range strategy {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		name := fmt.Sprint(m["CapacityProvider"])
+		i, seen := index[name]
+		if !seen {
+			i = len(shares)
+			index[name] = i
+			shares = append(shares, share{provider: name})
+		}
+		shares[i].base += max(num(m["Base"]), 0)
+		shares[i].weight += max(num(m["Weight"]), 0)
+	}
+	rest := desired
+	var total float64
+	for i := range shares {
+		shares[i].tasks = min(shares[i].base, rest)
+		rest -= shares[i].tasks
+		total += shares[i].weight
+	}
+	for i := range shares {
+		w, t := shares[i].weight, total
+		if total == 0 {
+			w, t = 1, float64(len(shares))
+		}
+		shares[i].tasks += rest * w / t
+	}
+	return shares
+}
+
+func equalWeights(shares []share) bool {
+	for _, s := range shares {
+		if s.weight != 0 {
+			return false
+		}
+	}
+	return len(shares) > 0
+}
+
+// tasks formats a task count to two decimals at most ("1", "1.5", "0.67").
+func tasks(n float64) string {
+	return strconv.FormatFloat(math.Round(n*100)/100, 'f', -1, 64)
 }
 
 func list(v any) []any {

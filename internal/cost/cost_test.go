@@ -2,6 +2,7 @@ package cost
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -58,11 +59,23 @@ func TestRegionalTables(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"Resources": {"N": {"Type": "AWS::EC2::NatGateway"}}}`), &tmpl); err != nil {
 		t.Fatal(err)
 	}
-	if r := Estimate("S", "eu-west-1", tmpl); r.Region != "eu-west-1" || !near(r.Total, 730*0.048) {
-		t.Errorf("eu-west-1: %+v", r)
+	tests := []struct {
+		region, pricedAs string
+		unknown          bool
+		total            float64
+	}{
+		{"eu-west-1", "eu-west-1", false, 730 * 0.048},
+		{"us-east-1", "us-east-1", false, 730 * 0.045},
+		{"ap-east-2", DefaultRegion, true, 730 * 0.045},
+		{"unknown-region", DefaultRegion, true, 730 * 0.045}, // environment-agnostic stack
+		{"", DefaultRegion, true, 730 * 0.045},
 	}
-	if r := Estimate("S", "ap-east-2", tmpl); r.Region != DefaultRegion || !near(r.Total, 730*0.045) {
-		t.Errorf("unknown region must fall back to %s: %+v", DefaultRegion, r)
+	for _, tc := range tests {
+		r := Estimate("S", tc.region, tmpl)
+		if r.Region != tc.pricedAs || r.StackRegion != tc.region || r.UnknownRegion != tc.unknown || !near(r.Total, tc.total) {
+			t.Errorf("%q: got region %q, stack region %q, unknown %v, total %.2f; want %q, %q, %v, %.2f",
+				tc.region, r.Region, r.StackRegion, r.UnknownRegion, r.Total, tc.pricedAs, tc.region, tc.unknown, tc.total)
+		}
 	}
 }
 
@@ -85,5 +98,62 @@ func TestUsagePricedAndUnknownTypesAreListed(t *testing.T) {
 	}
 	if got := strings.Join(r.Unpriced, ","); got != "AWS::RDS::DBInstance" {
 		t.Errorf("unpriced %q: an unknown type must be listed, never dropped", got)
+	}
+}
+
+// TestFargateCapacityProviderStrategy prices a 0.5 vCPU / 1 GB x86 task
+// (hourly h) under capacity provider strategies: the Spot discount (70%)
+// applies only to the tasks the strategy places on FARGATE_SPOT, once.
+func TestFargateCapacityProviderStrategy(t *testing.T) {
+	const h = 0.5*0.04048 + 1*0.004445
+	const spot = 0.3 // price left after the 70% Spot discount
+	tests := []struct {
+		name     string
+		desired  int
+		strategy string
+		want     float64
+		what     string
+	}{
+		{"no strategy", 2, ``, 2 * 730 * h, "2 task × (0.5 vCPU + 1 GB) X86_64, 730 h"},
+		{"FARGATE only", 2, `[{"CapacityProvider": "FARGATE", "Weight": 1}]`, 2 * 730 * h, "; 2 on FARGATE (weight 1)"},
+		{"all Spot", 2, `[{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`, 2 * 730 * h * spot, "; 2 on FARGATE_SPOT (weight 1, ~70% off)"},
+		{"all Spot, weight left at its default 0", 2, `[{"CapacityProvider": "FARGATE_SPOT"}]`, 2 * 730 * h * spot,
+			"; 2 on FARGATE_SPOT (weight 0, ~70% off); all weights 0, split equally"},
+		{"mixed 1:1", 2, `[{"CapacityProvider": "FARGATE", "Weight": 1}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`,
+			730 * h * (1 + spot), "; 1 on FARGATE (weight 1), 1 on FARGATE_SPOT (weight 1, ~70% off)"},
+		{"mixed 1:1, odd count", 3, `[{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}, {"CapacityProvider": "FARGATE", "Weight": 1}]`,
+			730 * h * (1.5*spot + 1.5), "; 1.5 on FARGATE_SPOT (weight 1, ~70% off), 1.5 on FARGATE (weight 1)"},
+		{"Spot 2:1, weights as strings", 3, `[{"CapacityProvider": "FARGATE_SPOT", "Weight": "2"}, {"CapacityProvider": "FARGATE", "Weight": "1"}]`,
+			730 * h * (2*spot + 1), "; 2 on FARGATE_SPOT (weight 2, ~70% off), 1 on FARGATE (weight 1)"},
+		{"base on FARGATE, the rest on Spot", 3, `[{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 0}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`,
+			730 * h * (1 + 2*spot), "; 1 on FARGATE (base 1, weight 0), 2 on FARGATE_SPOT (weight 1, ~70% off)"},
+		{"base on FARGATE, the rest split 1:1", 5, `[{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`,
+			730 * h * (3 + 2*spot), "; 3 on FARGATE (base 1, weight 1), 2 on FARGATE_SPOT (weight 1, ~70% off)"},
+		{"base above the desired count", 1, `[{"CapacityProvider": "FARGATE", "Base": 2}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`,
+			730 * h, "; 1 on FARGATE (base 2, weight 0), 0 on FARGATE_SPOT (weight 1, ~70% off)"},
+		{"base on Spot, the rest on FARGATE", 3, `[{"CapacityProvider": "FARGATE_SPOT", "Base": 1}, {"CapacityProvider": "FARGATE", "Weight": 1}]`,
+			730 * h * (spot + 2), "; 1 on FARGATE_SPOT (base 1, weight 0, ~70% off), 2 on FARGATE (weight 1)"},
+		{"Spot listed twice: discounted once", 2, `[{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`,
+			2 * 730 * h * spot, "; 2 on FARGATE_SPOT (weight 2, ~70% off)"},
+		{"Spot listed twice next to FARGATE: weights added", 3,
+			`[{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}, {"CapacityProvider": "FARGATE", "Weight": 1}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`,
+			730 * h * (2*spot + 1), "; 2 on FARGATE_SPOT (weight 2, ~70% off), 1 on FARGATE (weight 1)"},
+		{"no tasks", 0, `[{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`, 0, "; 0 on FARGATE_SPOT"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			strategy := ""
+			if tc.strategy != "" {
+				strategy = `, "CapacityProviderStrategy": ` + tc.strategy
+			}
+			r := estimate(t, fmt.Sprintf(`"S": {"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": %d, "TaskDefinition": {"Ref": "T"}%s}},
+			  "T": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Cpu": "512", "Memory": "1024"}}`, tc.desired, strategy))
+			if len(r.Fixed) != 1 {
+				t.Fatalf("want one line, got %+v (unpriced %v)", r.Fixed, r.Unpriced)
+			}
+			if l := r.Fixed[0]; !near(l.Monthly, tc.want) || !strings.Contains(l.What, tc.what) || tc.strategy == "" && l.What != tc.what {
+				t.Errorf("got %.4f %q\nwant %.4f and %q", l.Monthly, l.What, tc.want, tc.what)
+			}
+		})
 	}
 }
