@@ -8,6 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/constructs/threetiervpc"
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
 	"github.com/groundwork-cdk/groundwork/internal/nag"
 	"github.com/groundwork-cdk/groundwork/internal/validate"
@@ -76,8 +77,7 @@ func newStack(app awscdk.App, cfg Config, part, description string) awscdk.Stack
 	})
 	// Answer the AZ lookup from the config, so that nothing in the stack
 	// (Stack.availabilityZones, the VPC) ever asks AWS at synth time.
-	stack.Node().SetContext(jsii.String("availability-zones:account="+cfg.Account+":region="+cfg.Region),
-		jsii.Strings(cfg.AvailabilityZones...))
+	threetiervpc.PinAvailabilityZones(stack, cfg.AvailabilityZones...)
 	tags := awscdk.Tags_Of(stack)
 	tags.Add(jsii.String("Environment"), jsii.String(cfg.Name), nil)
 	tags.Add(jsii.String("Owner"), jsii.String(cfg.Owner), nil)

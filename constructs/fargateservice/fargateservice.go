@@ -63,7 +63,9 @@ type FargateService struct {
 	ExecutionRole awsiam.Role
 	// TaskRole is the application's role; grant to it with AddToTaskRolePolicy.
 	TaskRole awsiam.Role
-	// LogGroup receives the container logs.
+	// LogGroup receives the container logs. It is named
+	// "/<stack name>/<construct path>/Logs", so that Key's policy can grant
+	// CloudWatch Logs exactly this group.
 	LogGroup awslogs.LogGroup
 	// Key encrypts LogGroup.
 	Key awskms.Key

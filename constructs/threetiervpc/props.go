@@ -25,10 +25,10 @@ type Props struct {
 	Cidr string
 
 	// AvailabilityZones are the AZs the VPC spans, e.g. "eu-west-1a",
-	// "eu-west-1b", "eu-west-1c". They are passed to the VPC as given, so no
-	// AZ lookup happens, but they must be among the stack's availability
-	// zones (answer the stack's availability-zones context, as Groundwork's
-	// stacks do). At least 2, no duplicates; the guidance prefers 3 for
+	// "eu-west-1b", "eu-west-1c". In a stack with an explicit account and
+	// region they must be among the stack's pinned availability zones: call
+	// PinAvailabilityZones right after creating the stack, so that synthesis
+	// needs no AZ lookup in AWS (New rejects an unpinned stack). At least 2, no duplicates; the guidance prefers 3 for
 	// production.
 	//
 	// Default: none; required.

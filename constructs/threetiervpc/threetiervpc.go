@@ -64,7 +64,9 @@ type ThreeTierVpc struct {
 	Key awskms.Key
 	// FlowLog records all traffic of the VPC.
 	FlowLog awsec2.FlowLog
-	// FlowLogGroup receives the flow logs.
+	// FlowLogGroup receives the flow logs. It is named
+	// "/<stack name>/<construct path>/FlowLogs", so that Key's policy can
+	// grant CloudWatch Logs exactly this group.
 	FlowLogGroup awslogs.LogGroup
 	// FlowLogRole is the role VPC Flow Logs assumes to write to FlowLogGroup.
 	FlowLogRole awsiam.Role
@@ -73,7 +75,8 @@ type ThreeTierVpc struct {
 	// revokes the default security group's rules.
 	DefaultSecurityGroupCloser awsiam.Role
 	// DefaultSecurityGroupLogs is the log group of the Lambda function that
-	// revokes the default security group's rules.
+	// revokes the default security group's rules, named
+	// "/<stack name>/<construct path>/DefaultSecurityGroupCloserLogs".
 	DefaultSecurityGroupLogs awslogs.LogGroup
 
 	// Alarms are the NAT gateway alarms (empty without Props.AlarmTopic).
@@ -103,7 +106,11 @@ func New(scope constructs.Construct, id string, props *Props) *ThreeTierVpc {
 	if *awscdk.Token_IsUnresolved(&region) {
 		region = ""
 	}
-	validate.Check("threetiervpc", validate.ChildPath(scope, id), errors.Join(props.validate(region), checkSingletonFree(stack)))
+	errs := []error{props.validate(region), checkSingletonFree(stack)}
+	if len(props.AvailabilityZones) >= 2 {
+		errs = append(errs, checkPinnedAZs(stack, props.AvailabilityZones))
+	}
+	validate.Check("threetiervpc", validate.ChildPath(scope, id), errors.Join(errs...))
 	s := props.withDefaults()
 
 	this := constructs.NewConstruct(scope, jsii.String(id))

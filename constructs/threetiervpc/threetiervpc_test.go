@@ -584,6 +584,25 @@ func TestWarnings(t *testing.T) {
 	})
 }
 
+func TestUnpinnedStackIsRejected(t *testing.T) {
+	app := testkit.NewApp(nil)
+	st := awscdk.NewStack(app, jsii.String("Unpinned"), &awscdk.StackProps{Env: testkit.TestEnv})
+	msg := testkit.ValidationError(t, func() {
+		threetiervpc.New(st, "Network", &threetiervpc.Props{AvailabilityZones: threeAZs[:2]})
+	})
+	for _, want := range []string{`threetiervpc "Unpinned/Network"`, `AvailabilityZones = "eu-west-1a,eu-west-1b"`,
+		"would look them up in AWS", `threetiervpc.PinAvailabilityZones(stack, "eu-west-1a", "eu-west-1b")`,
+		"availability-zones:account=123456789012:region=eu-west-1"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	// The helper answers the lookup.
+	pinned := awscdk.NewStack(app, jsii.String("Pinned"), &awscdk.StackProps{Env: testkit.TestEnv})
+	threetiervpc.PinAvailabilityZones(pinned, threeAZs...)
+	testkit.Must(t, func() { threetiervpc.New(pinned, "Network", &threetiervpc.Props{AvailabilityZones: threeAZs[:2]}) })
+}
+
 func TestValidation(t *testing.T) {
 	app := testkit.NewApp(nil)
 	st := testkit.NewStack(app, "Invalid")
@@ -611,6 +630,8 @@ func TestValidation(t *testing.T) {
 		{"CIDR too small for three tiers", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "10.0.0.0/18"},
 			[]string{"PrivateMask = 20", "3 AZs x 3 tiers", "need 36864 addresses", "10.0.0.0/18 has 16384",
 				"use longer masks (smaller subnets), fewer AZs, or a larger Cidr"}},
+		{"AZ outside the stack's pinned AZs", &threetiervpc.Props{AvailabilityZones: []string{"eu-west-1a", "eu-west-1d"}},
+			[]string{`AvailabilityZones = "eu-west-1d"`, "pinned availability zones [eu-west-1a eu-west-1b eu-west-1c]", "PinAvailabilityZones"}},
 		{"negative alarm threshold", &threetiervpc.Props{AvailabilityZones: threeAZs, NatPortAllocationErrorsThreshold: -1},
 			[]string{"NatPortAllocationErrorsThreshold = -1", "cannot be negative", "use 1 or more"}},
 		{"mask out of range", &threetiervpc.Props{AvailabilityZones: threeAZs, PublicMask: 16, IsolatedMask: 29},
