@@ -43,10 +43,6 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 	var out []*Platform
 	for _, cfg := range configs {
 		validate.Check("stacks", "environment "+cfg.Name, cfg.Validate())
-		for _, field := range cfg.Placeholders() {
-			awscdk.Annotations_Of(app).AddWarningV2(jsii.String("groundwork:placeholder:"+cfg.Name+":"+field),
-				jsii.String(cfg.Name+": "+field+" is a placeholder; override it with -c before a real deploy (see README, Environments)"), nil)
-		}
 		p := &Platform{
 			Config:  cfg,
 			Storage: NewStorageStack(app, cfg),
@@ -60,9 +56,23 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 			p.Network.DashboardRow(),
 			p.Storage.DashboardRow(),
 		})
+		p.warnPlaceholders()
 		out = append(out, p)
 	}
 	return out
+}
+
+// warnPlaceholders warns, on the stack that uses it, about each setting still
+// at its placeholder value.
+func (p *Platform) warnPlaceholders() {
+	user := map[string]awscdk.Stack{
+		"Account": p.Storage.Stack, "Api.JwtIssuer": p.Api.Stack, "Api.JwtAudience": p.Api.Stack,
+		"Service.Image": p.Service.Stack, "Service.CertificateArn": p.Service.Stack,
+	}
+	for _, field := range p.Config.Placeholders() {
+		awscdk.Annotations_Of(user[field]).AddWarningV2(jsii.String("groundwork:placeholder:"+field),
+			jsii.String(p.Config.Name+": "+field+" is a placeholder; override it with -c before a real deploy (see README, Environments)"), nil)
+	}
 }
 
 // newStack creates Groundwork-<Env>-<part> with the environment's account,

@@ -464,6 +464,21 @@ func TestApiBundle(t *testing.T) {
 	}
 }
 
+func TestPlaceholdersWarned(t *testing.T) {
+	asm := assembly(t)
+	for _, cfg := range stacks.Defaults() {
+		for part, fields := range map[string][]string{
+			"Storage": {"Account"}, "Api": {"Api.JwtIssuer", "Api.JwtAudience"},
+			"Service": {"Service.Image", "Service.CertificateArn"},
+		} {
+			s := asm.Stack(t, cfg.StackName(part))
+			for _, f := range fields {
+				s.HasWarning(t, cfg.Name+": "+f+" is a placeholder")
+			}
+		}
+	}
+}
+
 func TestServiceStack(t *testing.T) {
 	asm := assembly(t)
 	for _, cfg := range stacks.Defaults() {
