@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/validate"
 	"github.com/groundwork-cdk/groundwork/stacks"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 func main() {

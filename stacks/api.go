@@ -15,7 +15,7 @@ import (
 	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
 	"github.com/groundwork-cdk/groundwork/internal/alarm"
 	"github.com/groundwork-cdk/groundwork/internal/kmskey"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 // Thresholds of the Api stack's own alarms (the function's alarms are

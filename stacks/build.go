@@ -10,8 +10,8 @@ import (
 
 	"github.com/groundwork-cdk/groundwork/constructs/threetiervpc"
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/nag"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // Options configures Build.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/groundwork-cdk/groundwork/constructs/fargateservice"
 	"github.com/groundwork-cdk/groundwork/internal/kmskey"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 // ServiceStack is Groundwork-<Env>-Service: the guidance's api-service on

@@ -40,8 +40,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/nag"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // FargateService is a hardened ECS service on Fargate. Its fields are the

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/audit"
+	"github.com/groundwork-cdk/groundwork/audit"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 )
 

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
-	"github.com/groundwork-cdk/groundwork/internal/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/secgroup"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 // newSecurityGroups creates the service's security group and, for a web

@@ -17,8 +17,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/groundwork-cdk/groundwork/constructs/fargateservice"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }

@@ -11,9 +11,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 
-	"github.com/groundwork-cdk/groundwork/internal/audit"
-	"github.com/groundwork-cdk/groundwork/internal/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/audit"
+	"github.com/groundwork-cdk/groundwork/iamx"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // envName is a POSIX environment variable name.

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // The build the construct runs for Entry. The flags are part of the asset

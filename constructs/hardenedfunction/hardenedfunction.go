@@ -31,12 +31,12 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/alarm"
-	"github.com/groundwork-cdk/groundwork/internal/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/kmskey"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
 	"github.com/groundwork-cdk/groundwork/internal/secgroup"
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/nag"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // Sids of the statements the construct writes.

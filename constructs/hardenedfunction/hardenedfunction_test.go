@@ -20,12 +20,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/audit"
 	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
-	"github.com/groundwork-cdk/groundwork/internal/audit"
+	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
-	"github.com/groundwork-cdk/groundwork/internal/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }

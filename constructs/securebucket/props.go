@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // Encryption selects the bucket's default encryption.

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }

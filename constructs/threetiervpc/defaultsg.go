@@ -8,9 +8,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/iamx"
+	"github.com/groundwork-cdk/groundwork/nag"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // singletonID is the construct id of the Lambda function that every

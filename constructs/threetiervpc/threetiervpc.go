@@ -30,8 +30,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/internal/alarm"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/nag"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // ThreeTierVpc is a three-tier VPC. Its fields are the escape hatch to the

@@ -18,9 +18,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/audit"
-	"github.com/groundwork-cdk/groundwork/internal/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/nag"
+	"github.com/groundwork-cdk/groundwork/audit"
+	"github.com/groundwork-cdk/groundwork/iamx"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 // Actions is the set of actions Groundwork workloads may be granted, outside

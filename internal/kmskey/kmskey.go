@@ -15,7 +15,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/iamx"
+	"github.com/groundwork-cdk/groundwork/iamx"
 )
 
 // ServiceGrant lets a service principal use the key.

@@ -24,8 +24,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/nag"
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/nag"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // Main runs the package's tests and closes the jsii kernel; call it from TestMain.

@@ -337,7 +337,7 @@ func (a *auditor) tags(id, typ string, props map[string]any) {
 		return
 	}
 	if !taggable[typ] {
-		a.add(id, RuleUnclassified, "resource type %s is in neither the taggable nor the non-taggable list of internal/audit; classify it", typ)
+		a.add(id, RuleUnclassified, "resource type %s is in neither the taggable nor the non-taggable list of audit; classify it", typ)
 		return
 	}
 	have := map[string]string{}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 
-	"github.com/groundwork-cdk/groundwork/internal/audit"
-	"github.com/groundwork-cdk/groundwork/internal/validate"
+	"github.com/groundwork-cdk/groundwork/audit"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // sidPattern is what IAM accepts as the Sid of an identity-policy statement.
@@ -19,7 +19,7 @@ var sidPattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 const uniqueSids = `IAM rejects the policy at deploy: "Statement IDs (SID) in a single policy must be unique"`
 
 // CheckStatements checks caller-supplied statements for a role's own
-// (identity) policy against the security invariants that internal/audit
+// (identity) policy against the security invariants that audit
 // enforces on the synthesized template, so that a bad statement fails when it
 // is handed to a construct, naming the field, rather than in the audit or at
 // deploy time. Each statement needs:
