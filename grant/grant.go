@@ -28,3 +28,13 @@ type Grantee interface {
 	// statements to. Implementations create it on first use.
 	GrantPolicy() awsiam.ManagedPolicy
 }
+
+// GuardRole makes synthesis fail, naming the call to use instead, when a CDK
+// L2 grant (bucket.GrantRead(fn.Function), table.GrantWriteData(role), …) or
+// any other statement that breaks Groundwork's invariants lands in role's
+// default inline policy. owner is the construct whose validation reports it.
+// Constructs call it on every role they create, so that the plain CDK path
+// never silently does nothing and never silently widens a role.
+func GuardRole(owner constructs.IConstruct, role awsiam.IRole) {
+	// TODO(grant helper): implement with owner.Node().AddValidation.
+}
