@@ -4,9 +4,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -14,17 +11,12 @@ import (
 	"github.com/groundwork-cdk/groundwork/validate"
 )
 
-func main() {
-	err := run()
-	jsii.Close()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "groundwork:", err)
-		os.Exit(1)
-	}
-}
+// main prints a configuration error, a construct's validation error or a CDK
+// error raised during synthesis as one message and exits 1 (validate.Main),
+// without a goroutine dump.
+func main() { validate.Main(run) }
 
-func run() (err error) {
-	defer validate.Recover(&err)
+func run() error {
 	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 	configs, err := stacks.FromContext(app.Node())
 	if err != nil {

@@ -51,10 +51,17 @@ func Fail(field string, value any, rule, fix string) error {
 
 // Error is the value a construct panics with when its props are invalid. It
 // carries the construct kind (e.g. "securebucket") and the construct path.
+//
+// errors.As(err, &problem) with a *Problem reaches the first problem; Problems
+// returns all of them. In main, ExitOnError or Main turns the panic into the
+// message and exit status 1; Recover turns it into an ordinary error.
 type Error struct {
+	// Construct is the construct kind, e.g. "securebucket".
 	Construct string
-	Path      string
-	Err       error
+	// Path is the construct path the construct was (to be) created at.
+	Path string
+	// Err holds the problems, joined with errors.Join.
+	Err error
 }
 
 func (e *Error) Error() string {
@@ -67,6 +74,29 @@ func (e *Error) Error() string {
 
 // Unwrap exposes the joined problems to errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Problems returns every *Problem in err: in a *Error, in an errors.Join
+// list, or err itself; nil when err holds none. The order is the order the
+// construct reported them in.
+func Problems(err error) []*Problem {
+	var out []*Problem
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case *Problem:
+			out = append(out, e)
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
 
 // flatten undoes errors.Join so that each problem gets its own line.
 func flatten(err error) []error {
@@ -111,7 +141,11 @@ func Recover(errp *error) {
 
 // ChildPath is the path a construct with id will have under scope; constructs
 // name it in their errors before they create anything.
+// A nil scope yields id alone.
 func ChildPath(scope constructs.IConstruct, id string) string {
+	if isNil(scope) {
+		return id
+	}
 	if p := *scope.Node().Path(); p != "" {
 		return p + "/" + id
 	}
