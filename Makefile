@@ -25,7 +25,7 @@ bin/groundwork: $(GO_FILES) go.mod go.sum
 synth: $(NODE_STAMP) bin/groundwork
 	rm -rf cdk.out
 	cdk synth --quiet --app bin/groundwork
-	go run ./cmd/nagreport cdk.out
+	go run ./cmd/groundwork-check -require-tags -require-boundary cdk.out
 
 ## test: gofmt check, go vet, and the whole test suite.
 test: $(NODE_STAMP)

@@ -20,7 +20,7 @@ var RulePrefixes = []string{"AwsSolutions-", "NIST.800.53.R5-", "Serverless-", "
 // Options configures Apply.
 type Options struct {
 	// Reports writes one JSON report per stack and pack into the cloud
-	// assembly (read by cmd/nagreport). Default: off, which keeps test runs lean.
+	// assembly (read by check.Dir and cmd/groundwork-check). Default: off, which keeps test runs lean.
 	Reports bool
 }
 
