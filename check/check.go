@@ -95,8 +95,9 @@ func (o *Options) audit() audit.Options {
 	return audit.Options{RetainStateful: o.RetainStateful, Account: o.Account}
 }
 
-// Synth synthesizes app and checks the cloud assembly it writes, as Dir does.
-// It returns the Report and, when the report has problems (Report.Err), an
+// Synth synthesizes app and checks the cloud assembly it writes, as Dir does;
+// call Apply on the app first, or the report has no cdk-nag results. It
+// returns the Report and, when the report has problems (Report.Err), an
 // error listing every one of them. opts may be nil.
 //
 // A CDK validation failure during synthesis (with the
