@@ -219,3 +219,72 @@ func TestSameStackStatements(t *testing.T) {
 		}
 	})
 }
+
+func TestCrossStack(t *testing.T) {
+	asm := synth.Assembly(t)
+	data, consumer := asm.Stack(t, "Data"), asm.Stack(t, "Consumer")
+	reader, readerSids := statements(t, consumer, "Reader/GrantPolicy")
+	archiveID, dataOrdersID, sameOrdersID := ids["Data/Archive/Bucket"], ids["Data/Orders"], ids["Same/Orders"]
+
+	t.Run("the consumer depends on the data stack, never the reverse", func(t *testing.T) {
+		if !slices.Contains(consumer.Dependencies, "Data") {
+			t.Errorf("Consumer depends on %v, want Data among them", consumer.Dependencies)
+		}
+		if slices.Contains(data.Dependencies, "Consumer") {
+			t.Errorf("Data depends on Consumer: a grant put something in the resource's stack")
+		}
+		if strings.Contains(string(data.JSON), "Reader") || strings.Contains(string(data.JSON), "Auditor") {
+			t.Error("the Data template mentions a grantee")
+		}
+		data.ResourceCountIs(t, "AWS::IAM::ManagedPolicy", 0)
+		data.ResourceCountIs(t, "AWS::IAM::Policy", 0)
+	})
+	t.Run("several grants to one grantee, a repeated grant added once", func(t *testing.T) {
+		want := []string{
+			"ListBucket" + archiveID, "ReadObjects" + archiveID, "ReadObjectsKey" + archiveID,
+			"WriteObjects" + archiveID, "WriteObjectsKey" + archiveID,
+			"ReadTable" + dataOrdersID, "TableKey" + dataOrdersID,
+			"ReadTable" + sameOrdersID, "TableKey" + sameOrdersID,
+		}
+		if !slices.Equal(readerSids, want) {
+			t.Errorf("Sids:\n got  %v\n want %v", readerSids, want)
+		}
+	})
+	t.Run("tables with the same construct id in two stacks get distinct Sids", func(t *testing.T) {
+		if dataOrdersID == sameOrdersID || !strings.HasPrefix(dataOrdersID, "DataOrders") || !strings.HasPrefix(sameOrdersID, "SameOrders") {
+			t.Errorf("unique ids %q and %q", dataOrdersID, sameOrdersID)
+		}
+	})
+	t.Run("statements reference the other stack's resources", func(t *testing.T) {
+		st := reader["ReadTable"+dataOrdersID]
+		if st["Action"] == nil || !strings.Contains(js(st["Resource"]), "Data") {
+			t.Errorf("ReadTable statement %s does not reference the Data stack", js(st))
+		}
+	})
+	t.Run("two grantees on one bucket, each with its own policy", func(t *testing.T) {
+		auditor, auditorSids := statements(t, consumer, "Auditor/GrantPolicy")
+		want := []string{"ListBucket" + archiveID, "ReadObjects" + archiveID, "ReadObjectsKey" + archiveID}
+		if !slices.Equal(auditorSids, want) {
+			t.Errorf("Auditor Sids %v, want %v", auditorSids, want)
+		}
+		if js(auditor["ReadObjects"+archiveID]) != js(reader["ReadObjects"+archiveID]) {
+			t.Errorf("the two grantees' ReadObjects statements differ:\n %s\n %s",
+				js(auditor["ReadObjects"+archiveID]), js(reader["ReadObjects"+archiveID]))
+		}
+	})
+	t.Run("nag clean: grantee stack", func(t *testing.T) { testkit.RequireNagClean(t, consumer) })
+	t.Run("the object-level suppression is scoped to that finding", func(t *testing.T) {
+		policy := consumer.Resource(t, consumer.LogicalID(t, "Reader/GrantPolicy"))
+		meta, _ := policy["Metadata"].(obj)
+		rules, _ := meta["cdk_nag"].(obj)["rules_to_suppress"].([]any)
+		want := "Resource::<" + data.LogicalID(t, "Archive/Bucket") + ".Arn>/*"
+		if len(rules) != 1 {
+			t.Fatalf("suppressions %s, want one", js(rules))
+		}
+		r := rules[0].(obj)
+		if r["id"] != "AwsSolutions-IAM5" || js(r["applies_to"]) != js([]any{want}) ||
+			!strings.Contains(r["reason"].(string), "S3 object actions") {
+			t.Errorf("suppression %s, want AwsSolutions-IAM5 applying to %s only", js(r), want)
+		}
+	})
+}
