@@ -110,6 +110,8 @@ var synth = testkit.Once(func() awscdk.App {
 	grant.TableRead(grant.Role(reader), orders) // same construct id "Orders", stack Same
 	archiveGrant := grant.Role(auditor)
 	archive.GrantRead(archiveGrant) // SecureBucket's wrapper
+	ci := awsiam.Role_FromRoleArn(consumer, jsii.String("Ci"), jsii.String("arn:aws:iam::123456789012:role/ci"), nil)
+	grant.TableRead(grant.Role(ci), dataOrders)
 	return app
 })
 
@@ -270,6 +272,21 @@ func TestCrossStack(t *testing.T) {
 		if js(auditor["ReadObjects"+archiveID]) != js(reader["ReadObjects"+archiveID]) {
 			t.Errorf("the two grantees' ReadObjects statements differ:\n %s\n %s",
 				js(auditor["ReadObjects"+archiveID]), js(reader["ReadObjects"+archiveID]))
+		}
+	})
+	t.Run("an imported role gets its policy in its stack", func(t *testing.T) {
+		var found bool
+		for _, id := range consumer.Resources("AWS::IAM::ManagedPolicy") {
+			props := consumer.Resource(t, id)["Properties"].(obj)
+			if js(props["Roles"]) == `["ci"]` {
+				found = true
+				if !strings.Contains(js(props["PolicyDocument"]), "ReadTable"+dataOrdersID) {
+					t.Errorf("the ci role's policy lacks the table grant: %s", js(props["PolicyDocument"]))
+				}
+			}
+		}
+		if !found {
+			t.Error("no managed policy attached to the imported ci role")
 		}
 	})
 	t.Run("nag clean: grantee stack", func(t *testing.T) { testkit.RequireNagClean(t, consumer) })
