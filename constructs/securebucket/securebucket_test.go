@@ -12,11 +12,15 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
+	"github.com/groundwork-cdk/groundwork/grant"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
+
+// reportsBucketID is the unique id the grant Sids name the Reports bucket by.
+var reportsBucketID string
 
 // One App, one synth for the whole package: each scenario is its own stack.
 var synth = testkit.Once(func() awscdk.App {
@@ -40,7 +44,8 @@ var synth = testkit.Once(func() awscdk.App {
 	})
 	reader := awsiam.NewRole(custom, jsii.String("Reader"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
-	sb.GrantRead(reader)
+	sb.GrantRead(grant.Role(reader))
+	reportsBucketID = *awscdk.Names_UniqueId(sb.Bucket)
 
 	// A plain bucket proves the nag gate sees real findings.
 	awss3.NewBucket(testkit.NewStack(app, "Canary"), jsii.String("Plain"), nil)
@@ -211,18 +216,24 @@ func TestCustomProps(t *testing.T) {
 			"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
 		})
 	})
-	t.Run("GrantRead: explicit, Sid-named statements", func(t *testing.T) {
+	t.Run("GrantRead: grant.BucketRead's statements in the reader's policy", func(t *testing.T) {
+		bucket := s.Arn(t, "Reports/Bucket")
+		objects := map[string]any{"Fn::Join": []any{"", []any{bucket, "/*"}}}
 		s.HasResourceProperties(t, "AWS::IAM::ManagedPolicy", map[string]any{
 			"Roles": []any{s.Ref(t, "Reader")},
 			"PolicyDocument": map[string]any{"Statement": []any{
-				map[string]any{"Sid": "ReadReportsObjects", "Effect": "Allow",
-					"Action":   []any{"s3:GetObject", "s3:ListBucket"},
-					"Resource": []any{s.Arn(t, "Reports/Bucket"), map[string]any{"Fn::Join": []any{"", []any{s.Arn(t, "Reports/Bucket"), "/*"}}}}},
-				map[string]any{"Sid": "ReadReportsKey", "Effect": "Allow", "Action": "kms:Decrypt",
-					"Resource":  s.Arn(t, "SharedKey"),
-					"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}},
+				map[string]any{"Sid": "ListBucket" + reportsBucketID, "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket},
+				map[string]any{"Sid": "ReadObjects" + reportsBucketID, "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects},
+				map[string]any{"Sid": "ReadObjectsKey" + reportsBucketID, "Effect": "Allow", "Action": "kms:Decrypt",
+					"Resource": s.Arn(t, "SharedKey"),
+					"Condition": map[string]any{
+						"StringEquals": map[string]any{"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+						"StringLike":   map[string]any{"kms:EncryptionContext:aws:s3:arn": []any{bucket, objects}},
+					}},
 			}, "Version": "2012-10-17"},
 		})
+		// The policy belongs to the reader (grant.Role), not to the bucket.
+		s.LogicalID(t, "Reader/GrantPolicy")
 	})
 	t.Run("nag clean", func(t *testing.T) { testkit.RequireNagClean(t, s) })
 }
