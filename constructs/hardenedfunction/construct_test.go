@@ -26,7 +26,9 @@ var visits = &pathRecorder{}
 type pathRecorder struct{ paths []string }
 
 // Visit implements awscdk.IAspect.
-func (r *pathRecorder) Visit(node constructs.IConstruct) { r.paths = append(r.paths, *node.Node().Path()) }
+func (r *pathRecorder) Visit(node constructs.IConstruct) {
+	r.paths = append(r.paths, *node.Node().Path())
+}
 
 // constructChecks are facts about the construct tree gathered while the
 // Construct scenario is built (jsii calls stay on the test's goroutine).
