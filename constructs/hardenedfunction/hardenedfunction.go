@@ -10,6 +10,15 @@
 // statements in a customer-managed policy and a trust policy pinned to the
 // account (aws:SourceAccount, the key Lambda sends when it assumes the role).
 //
+// The execution role trusts lambda.amazonaws.com with aws:SourceAccount only:
+// Lambda does not send aws:SourceArn on every AssumeRole of an execution role,
+// and a VPC-enabled function fails to create when the trust requires it
+// (aws/aws-parallelcluster#6926). Where a permission must hold only for this
+// function, pin it in the policy instead, with the condition key Lambda sets
+// on the function's credentials:
+//
+//	"Condition": {"ArnEquals": {"lambda:SourceFunctionArn": "<the function's ARN>"}}
+//
 // A HardenedFunction is a genuine construct: Tags_Of, Aspects_Of,
 // Node().AddDependency and use as a scope work on the value New returns. It
 // is a grant.Grantee: grant.BucketRead(fn, bucket) and the other grant
@@ -525,7 +534,7 @@ func nagValue(stack awscdk.Stack, v *string) string {
 			return "<" + ref + ">"
 		}
 	}
-	return *v
+	panic("hardenedfunction: cannot render " + *v + " as cdk-nag prints it")
 }
 
 // allowLogsToUseKey adds the key-policy statement CloudWatch Logs needs to
