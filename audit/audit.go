@@ -368,7 +368,9 @@ func (a *auditor) retain(id, typ string, res map[string]any) {
 		return
 	}
 	for _, attr := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
-		if res[attr] != "Retain" {
+		// RetainExceptOnCreate retains on delete like Retain, and lets a
+		// failed first create be retried.
+		if res[attr] != "Retain" && !(attr == "DeletionPolicy" && res[attr] == "RetainExceptOnCreate") {
 			a.add(id, RuleRetain, "%s has %s %v outside dev; stateful resources use RemovalPolicy RETAIN", typ, attr, res[attr])
 		}
 	}

@@ -9,6 +9,7 @@ var WildcardResourceActions = map[string]string{
 	"xray:PutTelemetryRecords":      "X-Ray has no resource-level permissions for telemetry ingestion",
 	"ecr:GetAuthorizationToken":     "the ECR registry token is account-wide; the API takes no resource",
 	"ec2:DescribeNetworkInterfaces": "EC2 Describe* calls have no resource-level permissions",
+	"ec2:DescribeSubnets":           "EC2 Describe* calls have no resource-level permissions (AWSLambdaVPCAccessExecutionRole v3)",
 }
 
 // KMS key policies: "Resource": "*" in a key policy means "this key" (a key

@@ -24,7 +24,9 @@ import (
 )
 
 // Actions is the set of actions Groundwork workloads may be granted, outside
-// the ones without resource-level permissions (audit.WildcardResourceActions).
+// the ones without resource-level permissions (audit.WildcardResourceActions,
+// which the boundary allows on "*": ec2:DescribeNetworkInterfaces and
+// ec2:DescribeSubnets for Lambda functions in a VPC, among others).
 var Actions = []string{
 	// CloudWatch Logs: function and container log streams.
 	"logs:CreateLogStream",
@@ -118,9 +120,12 @@ func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
 		),
 	})
 	awsiam.PermissionsBoundary_Of(stack).Apply(policy)
-	appliesTo := []string{"Resource::*", "Resource::" + s3}
-	for _, r := range resources {
-		appliesTo = append(appliesTo, "Resource::"+r)
+	// cdk-nag prints the ARNs with literals, or <AWS::Region> and the like in
+	// an environment-agnostic stack.
+	partition, region, account := nagValue(stack, stack.Partition()), nagValue(stack, stack.Region()), nagValue(stack, stack.Account())
+	appliesTo := []string{"Resource::*", "Resource::arn:" + partition + ":s3:::*"}
+	for _, svc := range services() {
+		appliesTo = append(appliesTo, "Resource::arn:"+partition+":"+svc+":"+region+":"+account+":*")
 	}
 	nag.Suppress(policy.Node().DefaultChild(), "AwsSolutions-IAM5",
 		"This is a permissions boundary, a ceiling that grants nothing: it caps the explicit, resource-scoped "+
@@ -128,6 +133,20 @@ func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
 			"no resource-level permissions (audit.WildcardResourceActions).",
 		appliesTo...)
 	return policy
+}
+
+// nagValue is how cdk-nag prints a pseudo parameter in a finding: the
+// literal when the stack's environment is explicit, else <AWS::Name>.
+func nagValue(stack awscdk.Stack, v *string) string {
+	switch r := stack.Resolve(v).(type) {
+	case string:
+		return r
+	case map[string]any:
+		if ref, ok := r["Ref"].(string); ok {
+			return "<" + ref + ">"
+		}
+	}
+	panic("boundary: cannot render " + *v + " as cdk-nag does")
 }
 
 // actions returns the s3: actions of Actions, or all the others.
