@@ -112,6 +112,9 @@ func Recover(errp *error) {
 // ChildPath is the path a construct with id will have under scope; constructs
 // name it in their errors before they create anything.
 func ChildPath(scope constructs.IConstruct, id string) string {
+	if scope == nil {
+		return id
+	}
 	if p := *scope.Node().Path(); p != "" {
 		return p + "/" + id
 	}
@@ -122,10 +125,46 @@ func ChildPath(scope constructs.IConstruct, id string) string {
 // RETAIN) for resources that can be retained or destroyed but not
 // snapshotted; what names them in the rule, e.g. "S3 buckets".
 func RemovalPolicy(value, what string) error {
+	return RemovalPolicyDefault(value, what, "RETAIN")
+}
+
+// RemovalPolicyDefault is RemovalPolicy for a construct whose default (the
+// meaning of "") is def, e.g. "RETAIN_ON_UPDATE_OR_DELETE"; the fix names it.
+func RemovalPolicyDefault(value, what, def string) error {
 	switch value {
 	case "", "RETAIN", "DESTROY", "RETAIN_ON_UPDATE_OR_DELETE":
 		return nil
 	}
 	return Fail("RemovalPolicy", value, what+" can be retained or destroyed, not snapshotted",
-		"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY")
+		"use RemovalPolicy_"+def+" (the default), RemovalPolicy_RETAIN or, in dev only, RemovalPolicy_DESTROY")
+}
+
+// Scope checks the scope and id a construct's New was given, before the
+// construct (or any of its problems' paths) is built from them: a nil scope,
+// an empty id, or an id that scope already uses. CDK itself would fail with a
+// nil-pointer panic or a raw jsii error ("There is already a Construct with
+// name ..."). Constructs join the result with their props' problems:
+//
+//	validate.Check("securebucket", validate.ChildPath(scope, id),
+//		errors.Join(validate.Scope(scope, id), props.validate()))
+//
+// The problems it reports name the fields "scope" and "id".
+func Scope(scope constructs.IConstruct, id string) error {
+	var errs []error
+	if scope == nil {
+		errs = append(errs, Fail("scope", nil,
+			"a construct needs a parent scope (a Stack or another construct); CDK would fail with a nil pointer",
+			"pass the stack or construct to create it in"))
+	}
+	switch {
+	case strings.TrimSpace(id) == "":
+		errs = append(errs, Fail("id", id,
+			"a construct id cannot be empty: it names the construct in its path and derives its resources' logical ids",
+			`pass a short, stable name such as "Invoices"`))
+	case scope != nil && scope.Node().TryFindChild(&id) != nil:
+		errs = append(errs, Fail("id", id,
+			fmt.Sprintf("scope %q already has a child with this id; ids are unique among siblings", *scope.Node().Path()),
+			"choose another id, or create the construct in another scope"))
+	}
+	return errors.Join(errs...)
 }
