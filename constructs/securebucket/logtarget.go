@@ -109,7 +109,7 @@ func (t logTarget) validate(scope constructs.IConstruct, p *Props) error {
 }
 
 // l1Contains reports whether the property get returns of b's CfnBucket, once
-// resolved, mentions any of words; false for imported buckets (no CfnBucket).
+// resolved, mentions any of words (case-insensitively); false for imported buckets (no CfnBucket).
 func l1Contains(b awss3.IBucket, get func(awss3.CfnBucket) any, words ...string) bool {
 	cfn, ok := b.Node().DefaultChild().(awss3.CfnBucket)
 	if !ok {
@@ -124,7 +124,8 @@ func l1Contains(b awss3.IBucket, get func(awss3.CfnBucket) any, words ...string)
 		return false
 	}
 	for _, w := range words {
-		if strings.Contains(string(raw), `"`+w+`"`) {
+		// Resolve gives the L1's props (camelCase keys), not CloudFormation's.
+		if strings.Contains(strings.ToLower(string(raw)), strings.ToLower(`"`+w+`"`)) {
 			return true
 		}
 	}
