@@ -20,7 +20,9 @@ import (
 // recorder is an aspect that records the paths it visits.
 type recorder struct{ visited []string }
 
-func (r *recorder) Visit(node constructs.IConstruct) { r.visited = append(r.visited, *node.Node().Path()) }
+func (r *recorder) Visit(node constructs.IConstruct) {
+	r.visited = append(r.visited, *node.Node().Path())
+}
 
 var (
 	aspect    = &recorder{}
