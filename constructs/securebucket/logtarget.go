@@ -23,19 +23,19 @@ type logTarget struct {
 	sid    string
 }
 
-// newLogTarget derives the prefix and Sid from the construct's path, so that any
-// number of SecureBuckets can share one log bucket: the path relative to the
-// stack (or the whole path when the log bucket lives in another stack) is
-// unique, whereas the id alone repeats across scopes.
+// newLogTarget derives the prefix and Sid. With the construct's own log
+// bucket there is one source, so the id names them. A given log bucket may be
+// shared by any number of SecureBuckets, so the construct's path names them:
+// relative to the stack (or the whole path when the log bucket lives in
+// another stack), which is unique where the id alone repeats across scopes.
 func newLogTarget(scope constructs.IConstruct, id string, p *Props) logTarget {
 	name := id
-	stackPath := *awscdk.Stack_Of(scope).Node().Path()
-	rel := strings.TrimPrefix(strings.TrimPrefix(validate.ChildPath(scope, id), stackPath), "/")
-	if rel != "" {
-		name = rel
-	}
-	if p.AccessLogsBucket != nil && *awscdk.Stack_Of(p.AccessLogsBucket).Node().Path() != stackPath {
-		name = validate.ChildPath(scope, id)
+	if p.AccessLogsBucket != nil {
+		stackPath := *awscdk.Stack_Of(scope).Node().Path()
+		name = strings.TrimPrefix(strings.TrimPrefix(validate.ChildPath(scope, id), stackPath), "/")
+		if *awscdk.Stack_Of(p.AccessLogsBucket).Node().Path() != stackPath || name == "" {
+			name = validate.ChildPath(scope, id)
+		}
 	}
 	t := logTarget{prefix: p.AccessLogsPrefix, sid: "AllowServerAccessLogsFrom" + iamx.SidSafe(name)}
 	if t.prefix == "" {

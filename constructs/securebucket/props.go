@@ -95,8 +95,10 @@ type Props struct {
 	// starting with "/", without empty or "."/".." path segments. Two buckets
 	// sharing a log bucket need different prefixes.
 	//
-	// Default: the construct's path within its stack followed by "/", e.g.
-	// "Invoices/" (the whole path when the log bucket is in another stack).
+	// Default: the construct id followed by "/", e.g. "Invoices/"; with a
+	// given AccessLogsBucket, which other buckets may share, the construct's
+	// path within its stack followed by "/", e.g. "TeamA/Invoices/" (the
+	// whole path when the log bucket is in another stack).
 	AccessLogsPrefix string
 
 	// RemovalPolicy applies to the bucket, its key and its log bucket, on
