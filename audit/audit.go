@@ -52,8 +52,9 @@ func (f Finding) String() string {
 
 // Options configures Check.
 type Options struct {
-	// RetainStateful requires DeletionPolicy and UpdateReplacePolicy Retain on
-	// every stateful resource (every environment but dev).
+	// RetainStateful requires DeletionPolicy Retain or RetainExceptOnCreate
+	// and UpdateReplacePolicy Retain on every stateful resource (every
+	// environment but dev).
 	RetainStateful bool
 	// Account is the stack's 12-digit AWS account id. When set, every
 	// aws:SourceAccount condition that names a literal 12-digit account must
@@ -367,12 +368,13 @@ func (a *auditor) retain(id, typ string, res map[string]any) {
 	if !a.opts.RetainStateful || !stateful[typ] {
 		return
 	}
-	for _, attr := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
-		// RetainExceptOnCreate retains on delete like Retain, and lets a
-		// failed first create be retried.
-		if res[attr] != "Retain" && !(attr == "DeletionPolicy" && res[attr] == "RetainExceptOnCreate") {
-			a.add(id, RuleRetain, "%s has %s %v outside dev; stateful resources use RemovalPolicy RETAIN", typ, attr, res[attr])
-		}
+	// RetainExceptOnCreate (RemovalPolicy RETAIN_ON_UPDATE_OR_DELETE) retains
+	// on delete too, and lets a failed first create roll back cleanly.
+	if d := res["DeletionPolicy"]; d != "Retain" && d != "RetainExceptOnCreate" {
+		a.add(id, RuleRetain, "%s has DeletionPolicy %v outside dev; stateful resources use RemovalPolicy RETAIN_ON_UPDATE_OR_DELETE or RETAIN", typ, d)
+	}
+	if u := res["UpdateReplacePolicy"]; u != "Retain" {
+		a.add(id, RuleRetain, "%s has UpdateReplacePolicy %v outside dev; stateful resources use RemovalPolicy RETAIN_ON_UPDATE_OR_DELETE or RETAIN", typ, u)
 	}
 }
 

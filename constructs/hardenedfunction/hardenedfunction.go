@@ -158,7 +158,7 @@ func (hf *HardenedFunction) GrantPolicy() awsiam.ManagedPolicy { return hf.Polic
 // is nil, id is empty or taken in scope, or props are invalid — including
 // when Entry does not build. Props are required: the code has no default.
 func New(scope constructs.Construct, id string, props *Props) *HardenedFunction {
-	if err := checkScope(scope, id); err != nil {
+	if err := validate.Scope(scope, id); err != nil {
 		path := id
 		if scope != nil {
 			path = validate.ChildPath(scope, id)
@@ -257,24 +257,6 @@ func (hf *HardenedFunction) newSecurityGroup(props *Props) awsec2.SecurityGroup 
 	sg.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("HTTPS to AWS APIs and endpoints"), nil)
 	return sg
-}
-
-// checkScope checks where the construct goes, before anything is created.
-// TODO(lead): replace with the shared validate.Scope once merged.
-func checkScope(scope constructs.Construct, id string) error {
-	if scope == nil {
-		return validate.Fail("scope", nil, "a construct needs a parent: the stack (or a construct in it) it belongs to",
-			`pass the stack, e.g. hardenedfunction.New(stack, "ProcessOrder", props)`)
-	}
-	if id == "" {
-		return validate.Fail("id", id, "the construct id is part of every resource's logical id and cannot be empty",
-			`pass an id, e.g. "ProcessOrder"`)
-	}
-	if scope.Node().TryFindChild(jsii.String(id)) != nil {
-		return validate.Fail("id", id, fmt.Sprintf("%q already has a child with this id; ids are unique within their scope", *scope.Node().Path()),
-			"choose another id, or another scope")
-	}
-	return nil
 }
 
 // addAlarms creates the errors, throttles, duration and dead-letter alarms.

@@ -323,8 +323,8 @@ func TestScope(t *testing.T) {
 		want  []string
 	}{
 		{"nil scope", nil, "Fn", []string{`hardenedfunction "Fn": invalid props`, "scope = <nil>", "needs a parent", "pass the stack"}},
-		{"empty id", st, "", []string{`hardenedfunction "Scope/"`, `id = ""`, "cannot be empty", `"ProcessOrder"`}},
-		{"duplicate id", st, "Taken", []string{`hardenedfunction "Scope/Taken"`, `id = "Taken"`, `"Scope" already has a child with this id`, "choose another id"}},
+		{"empty id", st, "", []string{`hardenedfunction "Scope/"`, `id = ""`, "must not be empty", "pass a non-empty id"}},
+		{"duplicate id", st, "Taken", []string{`hardenedfunction "Scope/Taken"`, `id = "Taken"`, `ids are unique within a scope: "Scope/Taken" already exists`, "give this construct another id"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := testkit.ValidationError(t, func() {

@@ -145,12 +145,12 @@ func TestDefaults(t *testing.T) {
 	}
 
 	t.Run("two buckets: data and logs", func(t *testing.T) { s.ResourceCountIs(t, "AWS::S3::Bucket", 2) })
-	t.Run("retained on delete and replacement by default", func(t *testing.T) {
+	t.Run("retained on delete and replacement, not after a failed create, by default", func(t *testing.T) {
 		for _, typ := range []string{"AWS::S3::Bucket", "AWS::KMS::Key"} {
 			for _, id := range s.Resources(typ) {
 				r := s.Resource(t, id)
-				if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
-					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want Retain", id, r["DeletionPolicy"], r["UpdateReplacePolicy"])
+				if r["DeletionPolicy"] != "RetainExceptOnCreate" || r["UpdateReplacePolicy"] != "Retain" {
+					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want RetainExceptOnCreate, Retain", id, r["DeletionPolicy"], r["UpdateReplacePolicy"])
 				}
 			}
 		}
@@ -252,61 +252,4 @@ func TestNagGateSeesFindings(t *testing.T) {
 			t.Errorf("want finding %s on a plain bucket, got %v", want, rules)
 		}
 	}
-}
-
-func TestValidation(t *testing.T) {
-	app := testkit.NewApp(nil)
-	st := testkit.NewStack(app, "Invalid")
-	key := awskms.NewKey(st, jsii.String("Key"), nil)
-	tests := []struct {
-		name  string
-		props *securebucket.Props
-		want  []string
-	}{
-		{"key with S3-managed encryption", &securebucket.Props{Encryption: securebucket.EncryptionS3Managed,
-			S3ManagedReason: "the writer supports only SSE-S3", EncryptionKey: key},
-			[]string{"EncryptionKey", "Invalid/Key", "only used with Encryption EncryptionKMS", "drop EncryptionKey"}},
-		{"log bucket equal to the bucket", &securebucket.Props{BucketName: "acme-data",
-			AccessLogsBucket: awss3.Bucket_FromBucketName(st, jsii.String("Self"), jsii.String("acme-data"))},
-			[]string{"AccessLogsBucket", `"acme-data"`, "dedicated bucket", "leave AccessLogsBucket nil"}},
-		{"glacier before IA + 30", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{TransitionToGlacierDays: 40}},
-			[]string{"Lifecycle.TransitionToGlacierDays = 40", "at least 30 days after the Standard-IA transition (30 days)", "set it to 60 or more"}},
-		{"glacier before IA, both custom", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{
-			TransitionToInfrequentAccessDays: 100, TransitionToGlacierDays: 90}},
-			[]string{"Lifecycle.TransitionToGlacierDays = 90", "set it to 130 or more"}},
-		{"IA earlier than S3 allows", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{TransitionToInfrequentAccessDays: 7}},
-			[]string{"Lifecycle.TransitionToInfrequentAccessDays = 7", "at least 30 days old", "use 30 or more"}},
-		{"expiration before the last transition", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{ExpirationDays: 60}},
-			[]string{"Lifecycle.ExpirationDays = 60", "expire after their last transition (Glacier at 90 days)", "set it above 90"}},
-		{"negative days", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{NoncurrentVersionExpirationDays: -1}},
-			[]string{"Lifecycle.NoncurrentVersionExpirationDays = -1", "cannot be negative"}},
-		{"bad bucket name", &securebucket.Props{BucketName: "Acme_Invoices"},
-			[]string{`BucketName = "Acme_Invoices"`, "lowercase", "leave BucketName empty"}},
-		{"snapshot removal policy", &securebucket.Props{RemovalPolicy: awscdk.RemovalPolicy_SNAPSHOT},
-			[]string{`RemovalPolicy = "SNAPSHOT"`, "use RemovalPolicy_RETAIN"}},
-		{"SSE-S3 without a reason", &securebucket.Props{Encryption: securebucket.EncryptionS3Managed},
-			[]string{`S3ManagedReason = ""`, "needs a reason", "say why the writer cannot use KMS"}},
-		{"unknown encryption", &securebucket.Props{Encryption: securebucket.Encryption(7)},
-			[]string{"Encryption = Encryption(7)", "EncryptionKMS (default) or EncryptionS3Managed"}},
-	}
-	for i, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			msg := testkit.ValidationError(t, func() { securebucket.New(st, "Bucket"+string(rune('A'+i)), tc.props) })
-			want := append([]string{`securebucket "Invalid/Bucket` + string(rune('A'+i)) + `": invalid props`}, tc.want...)
-			for _, w := range want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
-		})
-	}
-	t.Run("all problems are reported together", func(t *testing.T) {
-		msg := testkit.ValidationError(t, func() {
-			securebucket.New(st, "Many", &securebucket.Props{BucketName: "UPPER",
-				Lifecycle: &securebucket.Lifecycle{TransitionToInfrequentAccessDays: 1}})
-		})
-		if n := strings.Count(msg, "\n  - "); n != 2 {
-			t.Errorf("want 2 problems, got %d:\n%s", n, msg)
-		}
-	})
 }
