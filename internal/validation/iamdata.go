@@ -113,6 +113,13 @@ func (d *IAMData) service(prefix string) (*serviceData, error) {
 			return nil, fmt.Errorf("%s/%s/%s.json: %w", d.dir, file, prefix, err)
 		}
 	}
+	// Actions name their resource types in the SAR's case ("Secret"),
+	// the resource-type file keys them in lower case ("secret").
+	lower := make(map[string]*sarResourceType, len(s.resourceTypes))
+	for k, v := range s.resourceTypes {
+		lower[strings.ToLower(k)] = v
+	}
+	s.resourceTypes = lower
 	d.loaded[prefix] = s
 	return s, nil
 }
@@ -164,7 +171,7 @@ func (s *serviceData) supportsKey(d *IAMData, a *sarAction, key string) bool {
 		if s.keyMatches(rt.ConditionKeys, key) {
 			return true
 		}
-		if t := s.resourceTypes[rt.Name]; t != nil && s.keyMatches(t.ConditionKeys, key) {
+		if t := s.resourceTypes[strings.ToLower(rt.Name)]; t != nil && s.keyMatches(t.ConditionKeys, key) {
 			return true
 		}
 	}
@@ -176,7 +183,7 @@ func (s *serviceData) supportsKey(d *IAMData, a *sarAction, key string) bool {
 func (s *serviceData) arnFormats(a *sarAction) []string {
 	var out []string
 	for _, rt := range a.ResourceTypes {
-		if t := s.resourceTypes[rt.Name]; t != nil && t.ARN != "" {
+		if t := s.resourceTypes[strings.ToLower(rt.Name)]; t != nil && t.ARN != "" {
 			out = append(out, t.ARN)
 		}
 	}
