@@ -6,10 +6,10 @@ import (
 )
 
 // An ARN pattern is a sequence of tokens: a literal byte, anyRun (any run of
-// characters, possibly empty: a policy's *, an unresolved part of an
-// intrinsic, the last variable of a SAR format) or segRun (a run without ':',
-// a SAR format variable such as ${Region} or ${BucketName} before the last
-// one).
+// characters, possibly empty) or segRun (a run without ':'). IAM matches the
+// six colon-separated parts of an ARN separately — a wildcard in the
+// partition, service, region or account does not span parts — while the
+// resource part (everything after the fifth colon) may itself hold colons.
 type token struct {
 	kind byte // 'l' literal, '*' anyRun, 's' segRun
 	c    byte
@@ -19,20 +19,45 @@ type token struct {
 // Ref, a Fn::GetAtt, a Fn::ImportValue…); it becomes anyRun.
 const unresolved = "\uE000"
 
-// policyPattern tokenizes a rendered policy resource: * and unresolved parts
-// match any run, ? is approximated by any run.
+// policyPattern tokenizes a rendered policy resource: * (and ?, approximated
+// as a run) is a segRun in the first five parts and an anyRun in the
+// resource part or at the end; an unresolved part is an anyRun, and so is
+// every wildcard after it (the colons it holds are unknown).
 func policyPattern(s string) []token {
-	s = strings.ReplaceAll(s, unresolved, "*")
 	var out []token
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
+	colons, blind := 0, false
+	run := func(kind byte) {
+		if n := len(out); n > 0 && out[n-1].kind != 'l' {
+			if kind == '*' {
+				out[n-1].kind = '*'
+			}
+			return
+		}
+		out = append(out, token{kind: kind})
+	}
+	for len(s) > 0 {
+		if strings.HasPrefix(s, unresolved) {
+			run('*')
+			blind = true
+			s = s[len(unresolved):]
+			continue
+		}
+		switch c := s[0]; c {
 		case '*', '?':
-			if len(out) == 0 || out[len(out)-1].kind != '*' {
-				out = append(out, token{kind: '*'})
+			// A trailing wildcard ("arn:aws:sqs:*") covers every ARN that
+			// starts so.
+			if colons < 5 && !blind && len(s) > 1 {
+				run('s')
+			} else {
+				run('*')
 			}
 		default:
-			out = append(out, token{kind: 'l', c: s[i]})
+			if c == ':' {
+				colons++
+			}
+			out = append(out, token{kind: 'l', c: c})
 		}
+		s = s[1:]
 	}
 	return out
 }
@@ -66,7 +91,7 @@ func formatPattern(f string) []token {
 // isAny reports whether the pattern matches every string (a bare * or a
 // wholly unresolved value).
 func isAny(p []token) bool {
-	return len(p) == 1 && p[0].kind == '*'
+	return len(p) == 1 && p[0].kind != 'l'
 }
 
 // intersects reports whether some string matches both patterns: the policy's
@@ -85,12 +110,13 @@ func intersects(a, b []token) bool {
 		switch {
 		case i == len(a) && j == len(b):
 			r = true
-		case i < len(a) && a[i].kind == '*':
-			// a's run ends here, or it absorbs b's next token (any literal, or
-			// any part of b's run).
-			r = dp(i+1, j) || (j < len(b) && dp(i, j+1))
+		case i < len(a) && a[i].kind != 'l':
+			// a's run ends here, or it takes b's next literal (a ':' only
+			// if it is an anyRun), or the two runs share a stretch and b's
+			// run ends inside a's.
+			r = dp(i+1, j) || (j < len(b) && (b[j].kind != 'l' || a[i].kind == '*' || b[j].c != ':') && dp(i, j+1))
 		case j < len(b) && b[j].kind != 'l':
-			// b's run ends here, or it absorbs a's next literal.
+			// b's run ends here, or it takes a's next literal.
 			r = dp(i, j+1) || (i < len(a) && (b[j].kind == '*' || a[i].c != ':') && dp(i+1, j))
 		case i < len(a) && j < len(b):
 			r = a[i].c == b[j].c && dp(i+1, j+1)
