@@ -35,7 +35,7 @@ func TestGuardFailsEachBreachAndPassesTheGoodTemplate(t *testing.T) {
 		"Good": template(map[string]any{
 			"Key": kmsKey(map[string]any{"EnableKeyRotation": true, "KeyPolicy": goodKeyPolicy}),
 			"Queue": map[string]any{"Type": "AWS::SQS::Queue", "Properties": map[string]any{
-				"KmsMasterKeyId": map[string]any{"Fn::GetAtt": []any{"Key", "Arn"}},
+				"KmsMasterKeyId":     map[string]any{"Fn::GetAtt": []any{"Key", "Arn"}},
 				"RedriveAllowPolicy": map[string]any{"redrivePermission": "allowAll"}}},
 		}),
 		"NoRotation":  template(map[string]any{"Key": kmsKey(map[string]any{"KeyPolicy": goodKeyPolicy})}),
