@@ -127,20 +127,6 @@ func intersects(a, b []token) bool {
 	return dp(0, 0)
 }
 
-// String renders a pattern for messages.
-func patternString(p []token) string {
-	var b strings.Builder
-	for _, t := range p {
-		switch t.kind {
-		case 'l':
-			b.WriteByte(t.c)
-		default:
-			b.WriteByte('*')
-		}
-	}
-	return b.String()
-}
-
 // arnOf is what Ref or Fn::GetAtt of a resource type yields, when it is an
 // ARN: the pattern it matches. Anything else renders unresolved.
 var arnOf = map[string]string{
