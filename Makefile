@@ -10,7 +10,7 @@ GO_FILES := $(shell git ls-files '*.go' 2>/dev/null)
 # older than package-lock.json means node_modules is stale.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: all synth test lint bench golden cost clean
+.PHONY: all synth validate test lint bench golden cost clean
 
 all: test synth
 
@@ -26,6 +26,14 @@ synth: $(NODE_STAMP) bin/groundwork
 	rm -rf cdk.out
 	cdk synth --quiet --app bin/groundwork
 	go run ./cmd/groundwork-check -require-tags -require-boundary cdk.out
+
+## validate: the guidance's validation loop over cdk.out — cfn-lint, the AWS Control
+## Tower proactive controls (cfn-guard) and IAM policy validation against the Service
+## Authorization Reference; a summary per stack, non-zero on any failure. It checks the
+## templates of the last synth, and synthesizes first only when cdk.out has none.
+validate: $(NODE_STAMP)
+	@ls cdk.out/*.template.json >/dev/null 2>&1 || $(MAKE) synth
+	go run ./cmd/validate cdk.out
 
 ## test: gofmt check, go vet, and the whole test suite.
 test: $(NODE_STAMP)
