@@ -82,3 +82,28 @@ func TestBoundaryFitsItsStack(t *testing.T) {
 		}
 	})
 }
+
+// TestInvokePermissionNamesItsRoute checks that API Gateway may invoke the
+// orders function only for the method and route each permission serves, not
+// for any method on the path ("*/*/orders").
+func TestInvokePermissionNamesItsRoute(t *testing.T) {
+	for _, cfg := range stacks.Defaults() {
+		s := assembly(t).Stack(t, cfg.StackName("Api"))
+		t.Run(s.Name, func(t *testing.T) {
+			var got []string
+			for _, id := range s.Resources("AWS::Lambda::Permission") {
+				props, _ := s.Resource(t, id)["Properties"].(map[string]any)
+				if props["Principal"] != "apigateway.amazonaws.com" {
+					continue
+				}
+				join, _ := props["SourceArn"].(map[string]any)["Fn::Join"].([]any)
+				parts, _ := join[1].([]any)
+				got = append(got, fmt.Sprint(parts[len(parts)-1]))
+			}
+			sort.Strings(got)
+			if want := []string{"/*/GET/orders/{id}", "/*/POST/orders"}; !slices.Equal(got, want) {
+				t.Errorf("invoke permissions end in %q, want %q", got, want)
+			}
+		})
+	}
+}
