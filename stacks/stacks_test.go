@@ -15,7 +15,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/audit"
-	"github.com/groundwork-cdk/groundwork/internal/boundary"
 	"github.com/groundwork-cdk/groundwork/internal/cost"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/stacks"
@@ -74,24 +73,6 @@ func TestSecurityInvariants(t *testing.T) {
 func TestGoldenTemplates(t *testing.T) {
 	forEachStack(t, func(t *testing.T, _ stacks.Config, s *testkit.Stack) {
 		testkit.Golden(t, s.Name+".template.json", testkit.Normalize(s.Template))
-	})
-}
-
-// TestBoundaryCoversEveryGrant checks that the permissions boundary is not
-// tighter than what the roles are granted: an action outside it would be
-// denied at run time, silently.
-func TestBoundaryCoversEveryGrant(t *testing.T) {
-	allowed := map[string]bool{}
-	for _, a := range boundary.Allowed() {
-		allowed[a] = true
-	}
-	forEachStack(t, func(t *testing.T, _ stacks.Config, s *testkit.Stack) {
-		boundaryID := s.LogicalID(t, "PermissionsBoundary")
-		for _, act := range grantedActions(s, boundaryID) {
-			if !allowed[act] {
-				t.Errorf("%s is granted but outside the permissions boundary; add it to boundary.Actions", act)
-			}
-		}
 	})
 }
 
@@ -170,9 +151,6 @@ func TestEnvironmentSettings(t *testing.T) {
 		if tagged == 0 {
 			t.Error("no tagged resource")
 		}
-		s.HasResourceProperties(t, "AWS::IAM::ManagedPolicy", map[string]any{
-			"Description": "Groundwork permissions boundary: the most any role in " + s.Name + " may do",
-		})
 	})
 }
 

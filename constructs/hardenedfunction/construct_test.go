@@ -128,7 +128,7 @@ func TestIsAConstruct(t *testing.T) {
 // account or region.
 func buildAgnosticScenario(app awscdk.App) {
 	st := awscdk.NewStack(app, jsii.String("Agnostic"), nil)
-	boundary.Attach(st)
+	boundary.Attach(st, ceiling)
 	hardenedfunction.New(st, "Hello", &hardenedfunction.Props{Entry: hello, LogGroupName: "/groundwork/agnostic/hello"})
 	vpc := awsec2.Vpc_FromVpcAttributes(st, jsii.String("Network"), &awsec2.VpcAttributes{
 		VpcId:                      jsii.String("vpc-0123456789abcdef0"),
@@ -212,7 +212,7 @@ func TestVpcActionsMatchReference(t *testing.T) {
 			if _, ok := audit.WildcardResourceActions[a]; !ok {
 				t.Errorf("%s is not in audit.WildcardResourceActions", a)
 			}
-			if !slices.Contains(boundary.Allowed(), a) {
+			if !slices.Contains(ceiling.All(), a) {
 				t.Errorf("%s is not inside the permissions boundary", a)
 			}
 		}
