@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -389,6 +390,37 @@ func TestCompliantVariants(t *testing.T) {
 			variant := strings.Replace(compliant, tc.old, tc.new, 1)
 			if f := Check("S", parse(t, variant), opts); len(f) != 0 {
 				t.Errorf("want no findings, got:\n%v", f)
+			}
+		})
+	}
+}
+
+func TestCheckUpdate(t *testing.T) {
+	const budget = `{"Resources": {"Budget": {"Type": "AWS::Budgets::Budget", "Properties": {"Budget": {%s"BudgetType": "COST"},
+  "NotificationsWithSubscribers": [{"Subscribers": [{"SubscriptionType": "EMAIL", "Address": %q}]}]}},
+  "Stage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"StageName": "$default", "ApiId": {"Ref": %q}}}}}`
+	named := `"BudgetName": "groundwork-prod-monthly", `
+	tpl := func(name, owner, api string) map[string]any { return parse(t, fmt.Sprintf(budget, name, owner, api)) }
+	tests := []struct {
+		name          string
+		before, after map[string]any
+		want          string
+	}{
+		{"named budget, new owner", tpl(named, "a@example.com", "Api"), tpl(named, "b@example.com", "Api"),
+			`S/Budget: named-replace-only: AWS::Budgets::Budget keeps the fixed name Budget/BudgetName=groundwork-prod-monthly while its replace-only NotificationsWithSubscribers changes`},
+		{"unnamed budget, new owner", tpl("", "a@example.com", "Api"), tpl("", "b@example.com", "Api"), ""},
+		{"named budget, name changes with the owner", tpl(named, "a@example.com", "Api"), tpl(`"BudgetName": "groundwork-prod-monthly-b", `, "b@example.com", "Api"), ""},
+		{"named budget, nothing replace-only changes", tpl(named, "a@example.com", "Api"), tpl(named, "a@example.com", "Api"), ""},
+		{"stage moves to another API (its name's scope)", tpl("", "a@example.com", "Api"), tpl("", "a@example.com", "Api2"), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range CheckUpdate("S", tc.before, tc.after) {
+				got = append(got, f.String())
+			}
+			if tc.want == "" && len(got) != 0 || tc.want != "" && (len(got) != 1 || !strings.HasPrefix(got[0], tc.want)) {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}

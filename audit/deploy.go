@@ -2,7 +2,6 @@ package audit
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 )
 
@@ -201,5 +200,52 @@ func plural(props []string) string {
 	if len(props) == 1 {
 		return props[0]
 	}
-	return fmt.Sprintf("any of them")
+	return "any of them"
+}
+
+// CheckUpdate compares a stack's deployed template (before) with the next one
+// (after) and reports every resource that the update would replace while it
+// keeps its fixed physical name: a create-only property changed (other than
+// the name and the properties that scope it) and the name did not. That update
+// fails with "already exists" (RuleNamedReplacement). Check finds the
+// resources that could fail so; CheckUpdate finds the change that does.
+func CheckUpdate(stack string, before, after map[string]any) []Finding {
+	a := &auditor{stack: stack}
+	old, _ := before["Resources"].(map[string]any)
+	next, _ := after["Resources"].(map[string]any)
+	for _, id := range sortedKeys(next) {
+		n, _ := next[id].(map[string]any)
+		o, ok := old[id].(map[string]any)
+		if !ok || o["Type"] != n["Type"] {
+			continue
+		}
+		typ, _ := n["Type"].(string)
+		np, _ := n["Properties"].(map[string]any)
+		op, _ := o["Properties"].(map[string]any)
+		name, nameProp, named := fixedName(typ, np)
+		if !named || !equalJSON(name, lookup(op, nameProp)) {
+			continue
+		}
+		skip := map[string]bool{nameProp: true}
+		for _, s := range physicalNames[typ].Scope {
+			skip[s] = true
+		}
+		var changed []string
+		for _, p := range createOnly[typ] {
+			if !skip[p] && !equalJSON(lookup(op, p), lookup(np, p)) {
+				changed = append(changed, p)
+			}
+		}
+		if len(changed) > 0 {
+			a.add(id, RuleNamedReplacement, "%s keeps the fixed name %s=%s while its replace-only %s changes: CloudFormation creates the replacement first and the update fails with \"already exists\"; drop the name or derive it from %s",
+				typ, nameProp, short(name), strings.Join(changed, ", "), strings.Join(changed, ", "))
+		}
+	}
+	return a.findings
+}
+
+func equalJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
 }
