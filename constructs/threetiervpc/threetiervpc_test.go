@@ -291,6 +291,7 @@ func TestFlowLogs(t *testing.T) {
 						"kms:EncryptionContext:aws:logs:arn": []any{
 							"arn:aws:logs:eu-west-1:123456789012:log-group:/Defaults/Network/FlowLogs",
 							"arn:aws:logs:eu-west-1:123456789012:log-group:/Defaults/Network/DefaultSecurityGroupCloserLogs"}}}},
+				assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
 			}},
 		}},
 		{"flow-log role: trust pinned to the account and to flow logs", "AWS::IAM::Role", map[string]any{
