@@ -62,12 +62,72 @@ func TestNagClean(t *testing.T) {
 	forEachStack(t, func(t *testing.T, _ stacks.Config, s *testkit.Stack) { testkit.RequireNagClean(t, s) })
 }
 
+// pendingConstructFixes are audit rules whose findings on these templates come
+// from constructs whose fix is on another branch: their findings are logged,
+// not failed, until the fix is merged. Delete a line to enforce its rule; the
+// test fails while a listed rule finds nothing, so that no line outlives its fix.
+var pendingConstructFixes = map[string]string{
+	audit.RuleAutoscaledDesiredCount: "fargateservice: no DesiredCount on an autoscaled service",
+}
+
+// TestSecurityInvariants runs the invariant audit, security and deploy-safety
+// rules alike, over every template of every environment.
 func TestSecurityInvariants(t *testing.T) {
+	pending := map[string]int{}
 	forEachStack(t, func(t *testing.T, cfg stacks.Config, s *testkit.Stack) {
 		for _, f := range audit.Check(s.Name, s.Template, audit.Options{RetainStateful: cfg.RetainData, Account: cfg.Account}) {
+			if fix, ok := pendingConstructFixes[f.Rule]; ok {
+				pending[f.Rule]++
+				t.Logf("known, pending %s: %v", fix, f)
+				continue
+			}
 			t.Error(f)
 		}
 	})
+	for rule, fix := range pendingConstructFixes {
+		if pending[rule] == 0 {
+			t.Errorf("rule %s finds nothing now (%s is merged): delete its line from pendingConstructFixes", rule, fix)
+		}
+	}
+}
+
+// TestConfigChangeReplacesNoNamedResource synthesizes every environment again
+// with every setting a deployer overrides changed (owner, alarm addresses,
+// budget, JWT issuer and audience, image, certificate) and checks that the
+// update replaces no resource that keeps a fixed name: CloudFormation would
+// create the replacement first and fail with "already exists".
+func TestConfigChangeReplacesNoNamedResource(t *testing.T) {
+	before := assembly(t)
+	configs := stacks.Defaults()
+	for i := range configs {
+		c := &configs[i]
+		c.Owner = "new-owner@example.com"
+		c.AlarmEmails = []string{"oncall@example.com", "new-owner@example.com"}
+		c.MonthlyBudgetUSD *= 2
+		c.Api.JwtIssuer = "https://issuer.example.com/" + c.Name
+		c.Api.JwtAudience = []string{"client-" + c.Name}
+		c.Service.Image = c.Account + ".dkr.ecr." + c.Region + ".amazonaws.com/api:2.0.0"
+		c.Service.CertificateArn = "arn:aws:acm:" + c.Region + ":" + c.Account + ":certificate/11111111-1111-1111-1111-111111111111"
+	}
+	app := testkit.NewApp(nil)
+	stacks.Build(app, configs, stacks.Options{})
+	after, err := testkit.Synth(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	for _, name := range before.Names() {
+		old, next := before.Stack(t, name), after.Stack(t, name)
+		if string(old.JSON) != string(next.JSON) {
+			changed++
+		}
+		for _, f := range audit.CheckUpdate(name, old.Template, next.Template) {
+			t.Error(f)
+		}
+	}
+	if changed == 0 {
+		t.Fatal("the changed settings changed no template; the test compares nothing")
+	}
 }
 
 func TestGoldenTemplates(t *testing.T) {
@@ -123,18 +183,25 @@ func TestEnvironmentSettings(t *testing.T) {
 		if s.TerminationProtection != cfg.TerminationProtection {
 			t.Errorf("termination protection %v, want %v", s.TerminationProtection, cfg.TerminationProtection)
 		}
-		want := "Delete"
+		// Outside dev: kept on delete and replacement, deleted when a failed
+		// first create rolls back (so the deploy can be retried).
+		wantDelete, wantReplace := "Delete", "Delete"
 		if cfg.RetainData {
-			want = "Retain"
+			wantDelete, wantReplace = "RetainExceptOnCreate", "Retain"
 		}
+		stateful := 0
 		for _, typ := range []string{"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::DynamoDB::Table",
 			"AWS::SecretsManager::Secret", "AWS::SQS::Queue"} {
 			for _, id := range s.Resources(typ) {
+				stateful++
 				r := s.Resource(t, id)
-				if r["DeletionPolicy"] != want || r["UpdateReplacePolicy"] != want {
-					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v, want %s", id, r["DeletionPolicy"], r["UpdateReplacePolicy"], want)
+				if r["DeletionPolicy"] != wantDelete || r["UpdateReplacePolicy"] != wantReplace {
+					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v, want %s and %s", id, r["DeletionPolicy"], r["UpdateReplacePolicy"], wantDelete, wantReplace)
 				}
 			}
+		}
+		if stateful == 0 {
+			t.Error("no stateful resource")
 		}
 		tagged := 0
 		for _, id := range s.Resources("") {
@@ -263,6 +330,7 @@ func TestObservabilityStack(t *testing.T) {
 			})
 			budget := map[string]any{
 				"Budget": assertions.Match_ObjectLike(&map[string]any{
+					"BudgetName": assertions.Match_Absent(), // replace-only notifications: no fixed name
 					"BudgetType": "COST", "TimeUnit": "MONTHLY",
 					"BudgetLimit": map[string]any{"Amount": cfg.MonthlyBudgetUSD, "Unit": "USD"},
 					"CostFilters": map[string]any{"TagKeyValue": []any{"user:Environment$" + cfg.Name}},
@@ -356,9 +424,9 @@ func TestApiStack(t *testing.T) {
 				})
 			})
 			t.Run("orders table", func(t *testing.T) {
-				want := "Delete"
+				wantDelete, wantReplace := "Delete", "Delete"
 				if cfg.RetainData {
-					want = "Retain"
+					wantDelete, wantReplace = "RetainExceptOnCreate", "Retain"
 				}
 				s.HasResource(t, "AWS::DynamoDB::Table", map[string]any{
 					"Properties": map[string]any{
@@ -371,7 +439,7 @@ func TestApiStack(t *testing.T) {
 						"DeletionProtectionEnabled": cfg.TerminationProtection,
 						"Tags":                      assertions.Match_AnyValue(),
 					},
-					"DeletionPolicy": want, "UpdateReplacePolicy": want,
+					"DeletionPolicy": wantDelete, "UpdateReplacePolicy": wantReplace,
 				})
 			})
 			t.Run("HTTP API: two routes, both behind the JWT authorizer", func(t *testing.T) {
@@ -463,8 +531,14 @@ func TestServiceStack(t *testing.T) {
 	for _, cfg := range stacks.Defaults() {
 		s := asm.Stack(t, cfg.StackName("Service"))
 		t.Run(s.Name, func(t *testing.T) {
+			// An autoscaled service carries no DesiredCount (each deploy would
+			// reset the running count); the scalable target's minimum is the floor.
+			var desired any = assertions.Match_Absent()
+			if _, pending := pendingConstructFixes[audit.RuleAutoscaledDesiredCount]; pending {
+				desired = cfg.Service.DesiredCount
+			}
 			s.HasResourceProperties(t, "AWS::ECS::Service", map[string]any{
-				"DesiredCount": cfg.Service.DesiredCount, "LaunchType": "FARGATE", "PlatformVersion": "1.4.0",
+				"DesiredCount": desired, "LaunchType": "FARGATE", "PlatformVersion": "1.4.0",
 				"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{
 					"AssignPublicIp": "DISABLED"})},
 			})

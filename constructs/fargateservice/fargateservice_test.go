@@ -107,6 +107,7 @@ func TestWebDefaults(t *testing.T) {
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 					"Condition": M{"ArnLike": M{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:/Web/Api/Logs"}},
 				},
+				like(M{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
 			}},
 		}},
 		{"execution role: pinned trust policy", "AWS::IAM::Role", M{

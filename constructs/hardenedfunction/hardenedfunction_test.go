@@ -24,6 +24,7 @@ import (
 	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
 	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
+	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
@@ -121,7 +122,8 @@ var synth = testkit.Once(func() awscdk.App {
 	key := awskms.NewKey(custom, jsii.String("SharedKey"), &awskms.KeyProps{
 		EnableKeyRotation: jsii.Bool(true),
 		Policy: iamx.Document(iamx.Statement{Sid: "AllowAccountAdministration", Actions: []string{"kms:*"},
-			Resources: []string{"*"}, Principals: []awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()}}),
+			Resources: []string{"*"}, Principals: []awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()}},
+			kmskey.DenyCreateGrant()),
 	})
 	hardenedfunction.New(custom, "Export", &hardenedfunction.Props{
 		Entry:               hello,
@@ -250,6 +252,7 @@ func TestDefaults(t *testing.T) {
 			"KeyPolicy": map[string]any{"Statement": []any{
 				map[string]any{"Sid": "AllowAccountAdministration", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
 					"Principal": map[string]any{"AWS": assertions.Match_AnyValue()}},
+				assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
 				map[string]any{"Sid": "AllowCloudWatchLogs", "Effect": "Allow", "Resource": "*",
 					"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},

@@ -115,7 +115,8 @@ func TestDefaults(t *testing.T) {
 			"KeyPolicy": map[string]any{"Statement": []any{map[string]any{
 				"Sid": "AllowAccountAdministration", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
 				"Principal": map[string]any{"AWS": assertions.Match_AnyValue()},
-			}}, "Version": "2012-10-17"},
+			}, assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
+			}, "Version": "2012-10-17"},
 		}},
 		{"bucket policy denies plain HTTP and TLS below 1.2", "AWS::S3::BucketPolicy", map[string]any{
 			"Bucket": s.Ref(t, "Invoices/Bucket"),

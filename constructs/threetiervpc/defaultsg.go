@@ -49,7 +49,9 @@ func (v *ThreeTierVpc) closeDefaultSecurityGroup(s settings) {
 	v.DefaultSecurityGroupLogs = v.newLogGroup(closerLogsID, s)
 	v.DefaultSecurityGroupCloser = iamx.NewServiceRole(v, "DefaultSecurityGroupCloser", iamx.RoleProps{
 		Service:     "lambda.amazonaws.com",
-		SourceArn:   "arn:" + partition + ":lambda:" + region + ":" + account + ":function:*",
+		// Lambda execution roles are pinned with aws:SourceAccount only: a trust
+		// that requires aws:SourceArn is not what Lambda is shown to send
+		// (audit.TrustConditionKeys; aws/aws-parallelcluster#6926).
 		Description: "Revokes the rules of the default security group of " + *v.Node().Path(),
 		Statements: []iamx.Statement{
 			{

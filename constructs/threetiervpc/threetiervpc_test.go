@@ -291,6 +291,7 @@ func TestFlowLogs(t *testing.T) {
 						"kms:EncryptionContext:aws:logs:arn": []any{
 							"arn:aws:logs:eu-west-1:123456789012:log-group:/Defaults/Network/FlowLogs",
 							"arn:aws:logs:eu-west-1:123456789012:log-group:/Defaults/Network/DefaultSecurityGroupCloserLogs"}}}},
+				assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
 			}},
 		}},
 		{"flow-log role: trust pinned to the account and to flow logs", "AWS::IAM::Role", map[string]any{
@@ -391,14 +392,13 @@ func TestDefaultSecurityGroupClosed(t *testing.T) {
 			}
 		})
 	}
-	t.Run("closer role: trust pinned to Lambda in this account and region", func(t *testing.T) {
+	t.Run("closer role: trust pinned to Lambda in this account (aws:SourceAccount only, the key Lambda sends)", func(t *testing.T) {
 		s.HasResourceProperties(t, "AWS::IAM::Role", map[string]any{
 			"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 				"Sid": "TrustService", "Effect": "Allow", "Action": "sts:AssumeRole",
 				"Principal": map[string]any{"Service": "lambda.amazonaws.com"},
 				"Condition": map[string]any{
 					"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"},
-					"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:*"},
 				},
 			}}},
 		})
