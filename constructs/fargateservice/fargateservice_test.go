@@ -506,7 +506,7 @@ func TestSpotWorker(t *testing.T) {
 }
 
 func TestNagClean(t *testing.T) {
-	for _, name := range []string{"Web", "Custom", "Worker"} {
+	for _, name := range []string{"Web", "Custom", "Worker", "Fixed", "Agnostic", "Constructs"} {
 		t.Run(name, func(t *testing.T) { testkit.RequireNagClean(t, stack(t, name)) })
 	}
 }
@@ -519,7 +519,7 @@ func TestNagClean(t *testing.T) {
 // environment names. Tags and permissions boundaries are applied by the
 // stacks, not by constructs.
 func TestSecurityInvariants(t *testing.T) {
-	for _, name := range []string{"Web", "Custom", "Worker"} {
+	for _, name := range []string{"Web", "Custom", "Worker", "Fixed", "Agnostic", "Constructs"} {
 		t.Run(name, func(t *testing.T) {
 			s := stack(t, name)
 			for _, f := range audit.Check(s.Name, s.Template, audit.Options{RetainStateful: name != "Custom"}) {

@@ -46,7 +46,9 @@ var visited []string
 // Aspects_Of accepts the construct and reaches its children.
 type recordAspect struct{}
 
-func (*recordAspect) Visit(node constructs.IConstruct) { visited = append(visited, *node.Node().Path()) }
+func (*recordAspect) Visit(node constructs.IConstruct) {
+	visited = append(visited, *node.Node().Path())
+}
 
 // One App, one synth for the whole package: each scenario is its own stack.
 var synth = testkit.Once(func() awscdk.App {
@@ -157,7 +159,7 @@ var synth = testkit.Once(func() awscdk.App {
 
 	// Constructs: the service used where CDK takes a construct.
 	cs := testkit.NewStack(app, "Constructs")
-	before := awscdk.NewCfnWaitConditionHandle(cs, jsii.String("Before"), nil)
+	before := ssmParam(cs, "Before")
 	svc2 := fargateservice.New(cs, "Svc", &fargateservice.Props{
 		Vpc: newVpc(cs), Image: ecrImage, Worker: true,
 		AlarmTopic: awssns.Topic_FromTopicArn(cs, jsii.String("Alarms"), jsii.String(alarmTopicArn)),
@@ -166,9 +168,9 @@ var synth = testkit.Once(func() awscdk.App {
 	awscdk.Aspects_Of(svc2).Add(&recordAspect{}, nil)
 	awscdk.Annotations_Of(svc2).AddInfo(jsii.String("annotated through the service"))
 	svc2.Node().AddDependency(before)
-	after := awscdk.NewCfnWaitConditionHandle(cs, jsii.String("After"), nil)
+	after := ssmParam(cs, "After")
 	after.Node().AddDependency(svc2)
-	awscdk.NewCfnWaitConditionHandle(svc2, jsii.String("Child"), nil)
+	ssmParam(svc2, "Child")
 	stackOf = *awscdk.Stack_Of(svc2).StackName()
 	var g grant.Grantee = svc2
 	g.GrantPolicy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -192,6 +194,11 @@ func stack(t *testing.T, name string) *testkit.Stack { return synth.Stack(t, nam
 
 func cert(scope constructs.Construct) awscertificatemanager.ICertificate {
 	return awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("Cert"), jsii.String(certArn))
+}
+
+// ssmParam is a small resource to depend on and to nest.
+func ssmParam(scope constructs.Construct, id string) awsssm.StringParameter {
+	return awsssm.NewStringParameter(scope, jsii.String(id), &awsssm.StringParameterProps{StringValue: jsii.String(id)})
 }
 
 // newAgnosticVpc is newVpc for an environment-agnostic stack: two AZs from
