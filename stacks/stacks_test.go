@@ -485,18 +485,18 @@ func TestServiceStack(t *testing.T) {
 		s := asm.Stack(t, cfg.StackName("Service"))
 		t.Run(s.Name, func(t *testing.T) {
 			s.HasResourceProperties(t, "AWS::ECS::Service", map[string]any{
-				"DesiredCount": cfg.Service.DesiredCount, "LaunchType": "FARGATE", "PlatformVersion": "1.4.0",
+				"DesiredCount": assertions.Match_Absent(), "LaunchType": "FARGATE", "PlatformVersion": "1.4.0",
 				"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{
 					"AssignPublicIp": "DISABLED"})},
 			})
 			s.HasResourceProperties(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{
 				"MinCapacity": cfg.Service.DesiredCount, "MaxCapacity": cfg.Service.MaxCount})
 			s.HasResourceProperties(t, "AWS::ECS::TaskDefinition", map[string]any{
-				"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"ContainerDefinitions": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
 					"Image":                  assertions.Match_AnyValue(),
 					"Secrets":                []any{map[string]any{"Name": "DB_PASSWORD", "ValueFrom": map[string]any{"Ref": s.LogicalID(t, "DbPassword")}}},
 					"ReadonlyRootFilesystem": true,
-				})},
+				})}),
 			})
 			s.HasResourceProperties(t, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{
 				"Protocol": "HTTPS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
