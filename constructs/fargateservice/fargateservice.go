@@ -6,16 +6,31 @@
 //     immutable image (digest or full semantic version), a read-only root
 //     filesystem, a non-root user, a health check, secrets injected through the
 //     secrets block and logs in a KMS-encrypted log group;
+//   - writable scratch volumes (WritablePaths, /tmp by default) given to the
+//     non-root user by a non-essential init container that runs chown as
+//     root before the application starts (Fargate creates them root-owned,
+//     mode 0755);
 //   - separate execution and task roles with Sid-named, least-privilege
 //     statements and confused-deputy-pinned trust policies;
 //   - a service in private subnets without public IPs, with the deployment
 //     circuit breaker and rollback, 200 % / 100 % rolling deployments, a pinned
-//     platform version, CPU target-tracking autoscaling and ECS managed tags;
+//     platform version, CPU target-tracking autoscaling (and then no
+//     DesiredCount in the template, so that a deploy keeps the running
+//     count) and ECS managed tags;
 //   - for a web service, an Application Load Balancer with an HTTPS listener
 //     (ELBSecurityPolicy-TLS13-1-2-2021-06), an HTTP listener that only
 //     redirects, invalid-header dropping, deletion protection and access logs
 //     to a dedicated bucket; security groups chained by id;
-//   - for a Worker, no load balancer, and optionally Fargate Spot.
+//   - for a Worker, no load balancer, and optionally Fargate Spot;
+//   - stateful resources (log group, key, access-log bucket) retained on
+//     delete and replacement but not after a failed first create;
+//   - a template that works in an environment-agnostic stack.
+//
+// A FargateService is a genuine construct (Tags_Of, Aspects_Of,
+// AddDependency, a scope for your own constructs) and a grant.Grantee:
+// grant.BucketRead(svc, bucket) and friends land, least-privilege and with a
+// Sid, in the task role's customer-managed policy (GrantPolicy). Plain L2
+// grants to its roles fail synthesis with the call to use instead.
 //
 // It is built from awsecs and awselasticloadbalancingv2 directly (not
 // ecs_patterns), for control of every default and a lighter compile.
@@ -62,7 +77,9 @@ type FargateService struct {
 	// ExecutionRole is the role ECS uses to start tasks (image pull, logs,
 	// secrets).
 	ExecutionRole awsiam.Role
-	// TaskRole is the application's role; grant to it with AddToTaskRolePolicy.
+	// TaskRole is the application's role. Grant to it with the grant package
+	// (grant.BucketRead(svc, bucket), …) or AddToTaskRolePolicy, never with
+	// L2 grants such as bucket.GrantRead(svc.TaskRole): those fail synthesis.
 	TaskRole awsiam.Role
 	// LogGroup receives the container logs. It is named
 	// "/<stack name>/<construct path>/Logs", so that Key's policy can grant

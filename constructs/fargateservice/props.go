@@ -177,8 +177,13 @@ type Props struct {
 	InitImage string
 
 	// Environment holds plain configuration. A name that looks like a secret
-	// (PASSWORD, TOKEN, API_KEY, …) is rejected: pass it through
-	// SecretsManager or Parameters instead.
+	// (PASSWORD, TOKEN, API_KEY, …) is rejected, and so is a value that looks
+	// like one: an AWS access key id (AKIA…/ASIA…), a URL with a password
+	// (postgres://user:pass@host/db), a bearer token, a JSON Web Token
+	// (eyJ….….…) or 32 or more hex digits (a key; allowed in variables whose
+	// names end in _SHA, _DIGEST, _HASH, _CHECKSUM or _COMMIT, which carry
+	// published hashes). The error shows the value's length, never the value.
+	// Pass secrets through SecretsManager or Parameters instead.
 	//
 	// Default: none.
 	Environment map[string]string
@@ -297,7 +302,11 @@ type Props struct {
 	Spot bool
 
 	// Certificate is the ACM certificate of the HTTPS listener. Required for a
-	// web service.
+	// web service. An ARN known at synthesis must be an ACM certificate ARN
+	// (arn:<partition>:acm:<region>:<account>:certificate/<UUID>, not an IAM
+	// server certificate) in the load balancer's Region; an ARN resolved at
+	// deploy time (a certificate created in the app) is left to
+	// CloudFormation.
 	//
 	// Default: none.
 	Certificate awscertificatemanager.ICertificate
