@@ -98,7 +98,9 @@ type ServiceConfig struct {
 	Image string
 	// CertificateArn is the ACM certificate of the HTTPS listener.
 	CertificateArn string
-	// DesiredCount is the number of tasks; MaxCount bounds autoscaling.
+	// DesiredCount is the floor of the task count (the service's
+	// MinCapacity); MaxCount bounds autoscaling. The service itself carries
+	// no DesiredCount, so that a deploy keeps the running count.
 	DesiredCount, MaxCount int
 	// HighAvailability requires at least 2 tasks (staging and prod).
 	HighAvailability bool

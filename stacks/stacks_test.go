@@ -62,33 +62,14 @@ func TestNagClean(t *testing.T) {
 	forEachStack(t, func(t *testing.T, _ stacks.Config, s *testkit.Stack) { testkit.RequireNagClean(t, s) })
 }
 
-// pendingConstructFixes are audit rules whose findings on these templates come
-// from constructs whose fix is on another branch: their findings are logged,
-// not failed, until the fix is merged. Delete a line to enforce its rule; the
-// test fails while a listed rule finds nothing, so that no line outlives its fix.
-var pendingConstructFixes = map[string]string{
-	audit.RuleAutoscaledDesiredCount: "fargateservice: no DesiredCount on an autoscaled service",
-}
-
 // TestSecurityInvariants runs the invariant audit, security and deploy-safety
 // rules alike, over every template of every environment.
 func TestSecurityInvariants(t *testing.T) {
-	pending := map[string]int{}
 	forEachStack(t, func(t *testing.T, cfg stacks.Config, s *testkit.Stack) {
 		for _, f := range audit.Check(s.Name, s.Template, audit.Options{RetainStateful: cfg.RetainData, Account: cfg.Account}) {
-			if fix, ok := pendingConstructFixes[f.Rule]; ok {
-				pending[f.Rule]++
-				t.Logf("known, pending %s: %v", fix, f)
-				continue
-			}
 			t.Error(f)
 		}
 	})
-	for rule, fix := range pendingConstructFixes {
-		if pending[rule] == 0 {
-			t.Errorf("rule %s finds nothing now (%s is merged): delete its line from pendingConstructFixes", rule, fix)
-		}
-	}
 }
 
 // TestConfigChangeReplacesNoNamedResource synthesizes every environment again
@@ -533,23 +514,19 @@ func TestServiceStack(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			// An autoscaled service carries no DesiredCount (each deploy would
 			// reset the running count); the scalable target's minimum is the floor.
-			var desired any = assertions.Match_Absent()
-			if _, pending := pendingConstructFixes[audit.RuleAutoscaledDesiredCount]; pending {
-				desired = cfg.Service.DesiredCount
-			}
 			s.HasResourceProperties(t, "AWS::ECS::Service", map[string]any{
-				"DesiredCount": desired, "LaunchType": "FARGATE", "PlatformVersion": "1.4.0",
+				"DesiredCount": assertions.Match_Absent(), "LaunchType": "FARGATE", "PlatformVersion": "1.4.0",
 				"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{
 					"AssignPublicIp": "DISABLED"})},
 			})
 			s.HasResourceProperties(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{
 				"MinCapacity": cfg.Service.DesiredCount, "MaxCapacity": cfg.Service.MaxCount})
 			s.HasResourceProperties(t, "AWS::ECS::TaskDefinition", map[string]any{
-				"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"ContainerDefinitions": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
 					"Image":                  assertions.Match_AnyValue(),
 					"Secrets":                []any{map[string]any{"Name": "DB_PASSWORD", "ValueFrom": map[string]any{"Ref": s.LogicalID(t, "DbPassword")}}},
 					"ReadonlyRootFilesystem": true,
-				})},
+				})}),
 			})
 			s.HasResourceProperties(t, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{
 				"Protocol": "HTTPS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",

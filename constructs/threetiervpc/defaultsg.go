@@ -48,7 +48,7 @@ func (v *ThreeTierVpc) closeDefaultSecurityGroup(s settings) {
 
 	v.DefaultSecurityGroupLogs = v.newLogGroup(closerLogsID, s)
 	v.DefaultSecurityGroupCloser = iamx.NewServiceRole(v, "DefaultSecurityGroupCloser", iamx.RoleProps{
-		Service:     "lambda.amazonaws.com",
+		Service: "lambda.amazonaws.com",
 		// Lambda execution roles are pinned with aws:SourceAccount only: a trust
 		// that requires aws:SourceArn is not what Lambda is shown to send
 		// (audit.TrustConditionKeys; aws/aws-parallelcluster#6926).
