@@ -64,7 +64,7 @@ cdk.out/manifest.json:
 
 ## local: the orders API on 127.0.0.1 against a local AWS emulator (moto), no
 ## AWS account; see README "See it and run it".
-local: $(NODE_STAMP)
+local:
 	@scripts/local.sh
 
 clean:
