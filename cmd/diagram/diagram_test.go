@@ -82,6 +82,14 @@ func TestCheckFlagsStaleDiagrams(t *testing.T) {
 	if err := run(cdkOut, dir, false, false); err != nil {
 		t.Fatal(err)
 	}
+	if err := run(cdkOut, dir, false, true); err == nil || !strings.Contains(err.Error(), "dev.svg (missing)") {
+		t.Fatalf("check without rendered pictures: err = %v, want dev.svg named as missing", err)
+	}
+	for _, f := range []string{"dev.svg", "dev.png"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("picture"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := run(cdkOut, dir, false, true); err != nil {
 		t.Fatalf("check right after generating: %v", err)
 	}

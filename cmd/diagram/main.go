@@ -63,6 +63,11 @@ func run(cdkOut, outDir string, render, check bool) error {
 			if err != nil || !bytes.Equal(old, src) {
 				stale = append(stale, dotFile)
 			}
+			for _, format := range []string{"svg", "png"} {
+				if _, err := os.Stat(filepath.Join(outDir, env+"."+format)); err != nil {
+					stale = append(stale, filepath.Join(outDir, env+"."+format)+" (missing)")
+				}
+			}
 			continue
 		}
 		if err := os.MkdirAll(outDir, 0o755); err != nil {

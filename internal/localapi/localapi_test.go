@@ -160,9 +160,9 @@ func TestFrontDoor(t *testing.T) {
 	tok := DevToken("alice", "groundwork-dev", time.Hour, time.Now())
 	tests := []struct {
 		name, method, path, token, body string
-		wantStatus                       int
-		wantBody                         string
-		invoked                          bool
+		wantStatus                      int
+		wantBody                        string
+		invoked                         bool
 	}{
 		{"POST /orders", "POST", "/orders", tok, `{"a":1}`, 201, `{"ok":true}`, true},
 		{"GET /orders/{id}", "GET", "/orders/abc-123", tok, "", 201, `{"ok":true}`, true},
