@@ -36,6 +36,11 @@ stop_moto() {
 trap stop_moto EXIT
 trap 'exit 0' INT TERM   # Ctrl-C is the normal way to stop
 
+# Build while the emulator starts.
+say "building cmd/local (while the emulator starts)"
+go build -o bin/local ./cmd/local
+say "built bin/local"
+
 # Bounded wait for the emulator: 30 s.
 for i in $(seq 1 300); do
   if ! kill -0 "$moto_pid" 2>/dev/null; then
@@ -47,6 +52,4 @@ for i in $(seq 1 300); do
 done
 say "emulator ready (pid $moto_pid)"
 
-say "building cmd/local"
-go build -o bin/local ./cmd/local
 bin/local -endpoint "http://127.0.0.1:$moto_port" -addr "127.0.0.1:$PORT" "$@"

@@ -150,7 +150,7 @@ Ctrl-C stops the API and the emulator.
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Println("\n[local] stopping")
+	fmt.Println("\n[local] stopping the API")
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
