@@ -23,11 +23,10 @@ bin/groundwork: $(GO_FILES) go.mod go.sum
 
 ## synth: every environment's templates into cdk.out/, then the cdk-nag summary.
 synth: $(NODE_STAMP) bin/groundwork
-	@echo "synth [1/2] cdk synth: every environment into cdk.out/ (about a minute on 2 cores) ..."
-	@start=$$(date +%s); rm -rf cdk.out; \
-	  cdk synth --quiet --app bin/groundwork; \
-	  echo "synth [1/2] done in $$(( $$(date +%s) - start ))s: $$(ls cdk.out/*.template.json | wc -l) templates"
-	@echo "synth [2/2] cdk-nag summary ..."
+	@echo "synth: cdk synth of every environment into cdk.out/ (about a minute on 2 cores), then the checks; started $$(date +%T) ..."
+
+	rm -rf cdk.out
+	cdk synth --quiet --app bin/groundwork
 	go run ./cmd/nagreport cdk.out
 
 ## test: gofmt check, go vet, and the whole test suite.
