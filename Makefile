@@ -24,7 +24,6 @@ bin/groundwork: $(GO_FILES) go.mod go.sum
 ## synth: every environment's templates into cdk.out/, then the cdk-nag summary.
 synth: $(NODE_STAMP) bin/groundwork
 	@echo "synth: cdk synth of every environment into cdk.out/ (about a minute on 2 cores), then the checks; started $$(date +%T) ..."
-
 	rm -rf cdk.out
 	cdk synth --quiet --app bin/groundwork
 	go run ./cmd/nagreport cdk.out
