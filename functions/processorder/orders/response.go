@@ -1,4 +1,4 @@
-package main
+package orders
 
 import (
 	"encoding/json"

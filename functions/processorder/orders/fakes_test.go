@@ -1,4 +1,4 @@
-package main
+package orders
 
 import (
 	"bytes"
@@ -147,5 +147,5 @@ var _ io.Writer = (*syncBuffer)(nil)
 // testLogger returns a debug-level JSON logger writing into a buffer.
 func testLogger() (*slog.Logger, *syncBuffer) {
 	buf := &syncBuffer{}
-	return newLogger(buf, "DEBUG"), buf
+	return NewLogger(buf, "DEBUG"), buf
 }
