@@ -76,5 +76,19 @@ cdk.out/manifest.json:
 local:
 	@scripts/local.sh
 
+## examples: synthesize every app under examples/ with its own cdk.json (the
+## feature flags of `cdk init app --language go`) into examples/<name>/cdk.out,
+## then check each like a user would: cdk-nag reports and the invariant audit
+## (cmd/groundwork-check), failing on any finding; prints each one's fixed cost.
+examples: $(NODE_STAMP)
+	@for dir in examples/*/; do \
+	  name=$$(basename $$dir); \
+	  echo "examples: $$name: cdk synth ..."; \
+	  rm -rf $$dir/cdk.out; \
+	  (cd $$dir && cdk synth --quiet >/dev/null) || exit 1; \
+	  go run ./cmd/groundwork-check $$dir/cdk.out || exit 1; \
+	  go run ./cmd/cost $$dir/cdk.out | tail -n 3; \
+	done
+
 clean:
 	rm -rf cdk.out bin

@@ -43,7 +43,8 @@ var accessLogFormat = func() string {
 // scopeInvokePermission narrows the permission HttpLambdaIntegration gives
 // API Gateway to invoke the function, "<api>/*/*<path>" (any stage, any
 // method), to the one method the route serves: "<api>/*/<METHOD><path>".
-// The stage stays "*": the API has only its $default stage.
+// The stage stays "*": the API has only its $default stage. SourceAccount
+// pins the permission to this account as well.
 func scopeInvokePermission(route awsapigatewayv2.HttpRoute, api awsapigatewayv2.HttpApi, method, path string) {
 	for _, child := range *route.Node().Children() {
 		perm, ok := child.(awslambda.CfnPermission)
@@ -55,6 +56,9 @@ func scopeInvokePermission(route awsapigatewayv2.HttpRoute, api awsapigatewayv2.
 			Service: jsii.String("execute-api"), Resource: api.ApiId(),
 			ResourceName: jsii.String("*/" + method + path),
 		}))
+		// The account too (Control Tower CT.LAMBDA.PR.2 reads SourceAccount;
+		// it cannot read the joined SourceArn).
+		perm.AddPropertyOverride(jsii.String("SourceAccount"), stack.Account())
 	}
 }
 

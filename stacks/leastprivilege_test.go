@@ -96,6 +96,9 @@ func TestInvokePermissionNamesItsRoute(t *testing.T) {
 				if props["Principal"] != "apigateway.amazonaws.com" {
 					continue
 				}
+				if props["SourceAccount"] != cfg.Account {
+					t.Errorf("%s: SourceAccount %v, want %s", id, props["SourceAccount"], cfg.Account)
+				}
 				join, _ := props["SourceArn"].(map[string]any)["Fn::Join"].([]any)
 				parts, _ := join[1].([]any)
 				got = append(got, fmt.Sprint(parts[len(parts)-1]))

@@ -163,6 +163,10 @@ func (o *ObservabilityStack) subscribe(cfg Config) {
 		EncryptionMasterKey: o.TopicKey,
 		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
 		RemovalPolicy:       cfg.RemovalPolicy(),
+		// Marks the queue as a dead-letter queue (Control Tower CT.SQS.PR.1).
+		// Its sources are not SQS queues (Lambda, SNS), so byQueue cannot name
+		// them; allowAll is SQS's own default made explicit.
+		RedriveAllowPolicy: &awssqs.RedriveAllowPolicy{RedrivePermission: awssqs.RedrivePermission_ALLOW_ALL},
 	})
 	queueArn := *o.DeliveryDLQ.QueueArn()
 	for _, s := range []iamx.Statement{

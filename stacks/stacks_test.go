@@ -309,6 +309,10 @@ func TestObservabilityStack(t *testing.T) {
 				"Protocol": "email", "Endpoint": cfg.Owner,
 				"RedrivePolicy": map[string]any{"deadLetterTargetArn": s.Arn(t, "AlarmDeliveryDLQ")},
 			})
+			s.HasResourceProperties(t, "AWS::SQS::Queue", map[string]any{
+				"RedriveAllowPolicy":     map[string]any{"redrivePermission": "allowAll"}, // a DLQ (CT.SQS.PR.1)
+				"MessageRetentionPeriod": 1209600,
+			})
 			budget := map[string]any{
 				"Budget": assertions.Match_ObjectLike(&map[string]any{
 					"BudgetName": assertions.Match_Absent(), // replace-only notifications: no fixed name

@@ -235,9 +235,10 @@ func (fs *FargateService) newTaskDefinition(s *settings, img, initImg image) {
 		Essential:              jsii.Bool(true),
 		ReadonlyRootFilesystem: jsii.Bool(true),
 		User:                   jsii.String(s.User),
-		// The only container may use all of the task's memory; the hard limit
-		// stops a leak at the task boundary.
-		MemoryLimitMiB: jsii.Number(float64(s.MemoryMiB)),
+		// The application may use all of the task's memory but the init
+		// container's share; the hard limit stops a leak at the task boundary
+		// (and every container has one: Control Tower CT.ECS.PR.7).
+		MemoryLimitMiB: jsii.Number(float64(s.MemoryMiB - initMemory(s))),
 		HealthCheck:    hc,
 		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
 			LogGroup:     fs.LogGroup,
@@ -299,6 +300,7 @@ func (fs *FargateService) addScratchVolumes(s *settings, initImg image) {
 		// nothing but their ownership.
 		User:                   jsii.String("0:0"),
 		ReadonlyRootFilesystem: jsii.Bool(true),
+		MemoryLimitMiB:         jsii.Number(InitContainerMemoryMiB),
 		// Exec form, without a shell: the image needs only chown on its PATH.
 		EntryPoint: jsii.Strings("chown"),
 		Command:    jsii.Strings(append([]string{s.User}, s.WritablePaths...)...),
@@ -312,6 +314,15 @@ func (fs *FargateService) addScratchVolumes(s *settings, initImg image) {
 		Container: fs.InitContainer,
 		Condition: awsecs.ContainerDependencyCondition_SUCCESS,
 	})
+}
+
+// initMemory is the memory the init container takes from the task: none
+// without writable paths (no init container).
+func initMemory(s *settings) int {
+	if len(s.WritablePaths) == 0 {
+		return 0
+	}
+	return InitContainerMemoryMiB
 }
 
 func (fs *FargateService) newService(s *settings) {

@@ -423,6 +423,10 @@ const (
 	// InitContainerSuffix is appended to ContainerName to name the init
 	// container that prepares WritablePaths.
 	InitContainerSuffix = "-init"
+	// InitContainerMemoryMiB is the init container's memory hard limit (MiB):
+	// it runs chown on a few empty directories. The application container's
+	// hard limit is the task's memory less this, so that the two fit the task.
+	InitContainerMemoryMiB = 32
 	// DefaultMaxCapacityFactor × MinCapacity is the default MaxCapacity.
 	DefaultMaxCapacityFactor = 4
 	// DefaultTargetCpuUtilization is the autoscaling target: headroom for a

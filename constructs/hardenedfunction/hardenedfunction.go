@@ -569,6 +569,10 @@ func newDeadLetterQueue(scope constructs.Construct, key awskms.IKey, removal aws
 		EncryptionMasterKey: key,
 		RetentionPeriod:     awscdk.Duration_Seconds(jsii.Number(DeadLetterRetention.Seconds())),
 		RemovalPolicy:       removal,
+		// Marks the queue as a dead-letter queue (Control Tower CT.SQS.PR.1).
+		// Its sources are not SQS queues (Lambda, SNS), so byQueue cannot name
+		// them; allowAll is SQS's own default made explicit.
+		RedriveAllowPolicy: &awssqs.RedriveAllowPolicy{RedrivePermission: awssqs.RedrivePermission_ALLOW_ALL},
 	})
 	// Set here rather than with EnforceSSL, whose statement has no Sid.
 	q.AddToResourcePolicy(iamx.DenyInsecureTransport("sqs:*", *q.QueueArn()).Build())

@@ -238,7 +238,8 @@ func TestDefaults(t *testing.T) {
 		}},
 		{"log group: 14 days, KMS", "AWS::Logs::LogGroup", map[string]any{
 			"RetentionInDays": 14, "KmsKeyId": key, "LogGroupName": assertions.Match_Absent()}},
-		{"DLQ: KMS, 14 days", "AWS::SQS::Queue", map[string]any{"KmsMasterKeyId": key, "MessageRetentionPeriod": 1209600}},
+		{"DLQ: KMS, 14 days, marked as a dead-letter queue", "AWS::SQS::Queue", map[string]any{"KmsMasterKeyId": key, "MessageRetentionPeriod": 1209600,
+			"RedriveAllowPolicy": map[string]any{"redrivePermission": "allowAll"}}},
 		{"DLQ policy: TLS only", "AWS::SQS::QueuePolicy", map[string]any{
 			"Queues": []any{s.Ref(t, "Hello/DeadLetterQueue")},
 			"PolicyDocument": map[string]any{"Statement": []any{map[string]any{

@@ -119,6 +119,7 @@ func New(scope constructs.Construct, id string, props *Props) *SecureBucket {
 		DestinationBucketName: sb.AccessLogs.BucketName(),
 		LogFilePrefix:         jsii.String(logs.prefix),
 	})
+	sendEventsToEventBridge(cfn)
 	added := sb.AccessLogs.AddToResourcePolicy(iamx.Statement{
 		Sid:        logs.sid,
 		Actions:    []string{"s3:PutObject"},
@@ -156,6 +157,7 @@ func newLogBucket(scope constructs.Construct, id string, removal awscdk.RemovalP
 		}},
 	})
 	denyInsecureTransport(logs)
+	sendEventsToEventBridge(logs.Node().DefaultChild().(awss3.CfnBucket))
 	cfn := logs.Node().DefaultChild()
 	nag.Suppress(cfn, "NIST.800.53.R5-S3DefaultEncryptionKMS",
 		"S3 server access log delivery supports only SSE-S3 (AES256) on the target bucket, not SSE-KMS.")
@@ -163,6 +165,20 @@ func newLogBucket(scope constructs.Construct, id string, removal awscdk.RemovalP
 		"Access logs are audit records kept for a year in-region with versioning and retain-on-delete; "+
 			"replicating them to a second region is an organisation-level log-archive decision.")
 	return logs
+}
+
+// sendEventsToEventBridge turns on S3 event notifications to Amazon
+// EventBridge (AWS Control Tower CT.S3.PR.4: a bucket has event notifications
+// configured), so that object-level activity can be routed by rules without a
+// notification per consumer. S3 sends these events at no charge; rules on the
+// default bus decide what, if anything, receives them. Set on the L1: the L2's
+// eventBridgeEnabled prop adds a notification-handler Lambda function. Adding
+// L2 event notifications later (Bucket.AddEventNotification) replaces the
+// bucket's whole notification configuration through that handler.
+func sendEventsToEventBridge(cfn awss3.CfnBucket) {
+	cfn.SetNotificationConfiguration(&awss3.CfnBucket_NotificationConfigurationProperty{
+		EventBridgeConfiguration: &awss3.CfnBucket_EventBridgeConfigurationProperty{EventBridgeEnabled: jsii.Bool(true)},
+	})
 }
 
 // denyInsecureTransport adds the guidance's DenyInsecureTransport statement and

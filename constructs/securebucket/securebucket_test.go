@@ -94,6 +94,10 @@ func TestDefaults(t *testing.T) {
 				"AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 7},
 			}}},
 		}},
+		{"events of the data bucket to EventBridge (CT.S3.PR.4)", "AWS::S3::Bucket", map[string]any{
+			"LoggingConfiguration":      assertions.Match_ObjectLike(&map[string]any{"LogFilePrefix": "Invoices/"}),
+			"NotificationConfiguration": map[string]any{"EventBridgeConfiguration": map[string]any{"EventBridgeEnabled": true}},
+		}},
 		{"access logs to the dedicated log bucket", "AWS::S3::Bucket", map[string]any{
 			"LoggingConfiguration": map[string]any{
 				"DestinationBucketName": s.Ref(t, "Invoices/AccessLogs"),
@@ -109,6 +113,7 @@ func TestDefaults(t *testing.T) {
 			"OwnershipControls": map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}},
 			"LifecycleConfiguration": map[string]any{"Rules": []any{assertions.Match_ObjectLike(&map[string]any{
 				"ExpirationInDays": 365, "Status": "Enabled"})}},
+			"NotificationConfiguration": map[string]any{"EventBridgeConfiguration": map[string]any{"EventBridgeEnabled": true}},
 		}},
 		{"key rotation on", "AWS::KMS::Key", map[string]any{"EnableKeyRotation": true}},
 		{"key policy: only the account root administers the key", "AWS::KMS::Key", map[string]any{
