@@ -74,7 +74,7 @@ func TestWebDefaults(t *testing.T) {
 				"Image":                  M{"Fn::Join": L{"", L{"123456789012.dkr.ecr.eu-west-1.", M{"Ref": "AWS::URLSuffix"}, "/api:1.2.3"}}},
 				"ReadonlyRootFilesystem": true,
 				"User":                   "1000:1000",
-				"Memory":                 1024 - fargateservice.InitContainerMemoryMiB,
+				"Memory":                 992, // the task's 1024 MiB less the init container's 32
 				"PortMappings":           L{M{"ContainerPort": 8080, "Protocol": "tcp"}},
 				"MountPoints":            L{M{"ContainerPath": "/tmp", "ReadOnly": false, "SourceVolume": "scratch0"}},
 				"Environment":            absent(),
@@ -88,7 +88,7 @@ func TestWebDefaults(t *testing.T) {
 				"Essential":              false,
 				"Image":                  M{"Fn::Join": L{"", L{"123456789012.dkr.ecr.eu-west-1.", M{"Ref": "AWS::URLSuffix"}, "/api:1.2.3"}}},
 				"User":                   "0:0",
-				"Memory":                 fargateservice.InitContainerMemoryMiB,
+				"Memory":                 32,
 				"ReadonlyRootFilesystem": true,
 				"EntryPoint":             L{"chown"},
 				"Command":                L{"1000:1000", "/tmp"},
@@ -336,7 +336,7 @@ func TestCustomProps(t *testing.T) {
 			"ContainerDefinitions": arrayWith(L{like(M{
 				"Image":        digestImage,
 				"User":         "app",
-				"Memory":       3072 - fargateservice.InitContainerMemoryMiB,
+				"Memory":       3040, // the task's 3072 MiB less the init container's 32
 				"PortMappings": L{M{"ContainerPort": 3000, "Protocol": "tcp"}},
 				"Environment":  L{M{"Name": "LOG_LEVEL", "Value": "info"}, M{"Name": "TABLE_NAME", "Value": "orders"}},
 				"Secrets": L{
