@@ -87,7 +87,7 @@ examples: $(NODE_STAMP)
 	  rm -rf $$dir/cdk.out; \
 	  (cd $$dir && cdk synth --quiet >/dev/null) || exit 1; \
 	  go run ./cmd/groundwork-check $$dir/cdk.out || exit 1; \
-	  go run ./cmd/cost $$dir/cdk.out | tail -n 3; \
+	  go run ./cmd/cost $$dir/cdk.out | grep "USD/month fixed"; \
 	done
 
 clean:
