@@ -46,6 +46,12 @@ var Actions = []string{
 	"dynamodb:PutItem",
 	"dynamodb:UpdateItem",
 	"dynamodb:Query",
+	// DynamoDB Streams: the orders outbox pipe reads the table's stream.
+	"dynamodb:DescribeStream",
+	"dynamodb:GetRecords",
+	"dynamodb:GetShardIterator",
+	// EventBridge: the outbox pipe publishes order events.
+	"events:PutEvents",
 	// Secrets and parameters read at cold start / task start.
 	"secretsmanager:GetSecretValue",
 	"ssm:GetParameter",
@@ -53,6 +59,11 @@ var Actions = []string{
 	// Dead-letter queues and alarm topics.
 	"sqs:SendMessage",
 	"sns:Publish",
+	// Queue consumers (Lambda event source mappings poll with the function's role).
+	"sqs:ReceiveMessage",
+	"sqs:DeleteMessage",
+	"sqs:ChangeMessageVisibility",
+	"sqs:GetQueueAttributes",
 	// Image pulls by the ECS execution role.
 	"ecr:BatchCheckLayerAvailability",
 	"ecr:GetDownloadUrlForLayer",
