@@ -149,7 +149,7 @@ func TestEventsStack(t *testing.T) {
 					s.HasResourceProperties(t, "AWS::SQS::QueuePolicy", map[string]any{
 						"Queues": []any{s.Ref(t, path)},
 						"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
-							"Sid": assertions.Match_StringLikeRegexp(jsii.String("^AllowOrderPlacedRule")),
+							"Sid":    assertions.Match_StringLikeRegexp(jsii.String("^AllowOrderPlacedRule")),
 							"Effect": "Allow", "Principal": map[string]any{"Service": "events.amazonaws.com"},
 							"Action": "sqs:SendMessage", "Resource": s.Arn(t, path),
 							"Condition": map[string]any{

@@ -110,7 +110,7 @@ func New(scope constructs.Construct, id string, props *Props) *SecureQueue {
 	q.DeadLetterQueue = r.DeadLetterQueue
 	var own awssqs.Queue
 	if q.DeadLetterQueue == nil {
-		own = NewDeadLetterQueue(q, "DeadLetterQueue", &DeadLetterProps{
+		own = newDeadLetterQueue(q, "DeadLetterQueue", true, &DeadLetterProps{
 			QueueName: name + "-dlq", Key: q.Key, RemovalPolicy: r.RemovalPolicy,
 			Reason: "This queue is the dead-letter queue of " + *q.Node().Path() + "; a dead-letter queue of a " +
 				"dead-letter queue would only move the same poison messages again.",
@@ -236,6 +236,13 @@ type DeadLetterProps struct {
 // 14 days' retention (DeadLetterRetention). It panics with a
 // *validate.Error when scope or props.Key is nil or id is taken.
 func NewDeadLetterQueue(scope constructs.Construct, id string, props *DeadLetterProps) awssqs.Queue {
+	return newDeadLetterQueue(scope, id, false, props)
+}
+
+// newDeadLetterQueue is NewDeadLetterQueue; ofQueue says that an SQS queue's
+// redrive policy names it, which cdk-nag's AwsSolutions-SQS3 recognises (no
+// suppression needed for that rule).
+func newDeadLetterQueue(scope constructs.Construct, id string, ofQueue bool, props *DeadLetterProps) awssqs.Queue {
 	if props == nil {
 		props = &DeadLetterProps{}
 	}
@@ -265,7 +272,9 @@ func NewDeadLetterQueue(scope constructs.Construct, id string, props *DeadLetter
 	if reason == "" {
 		reason = "This queue is a dead-letter queue; a dead-letter queue of a dead-letter queue would only move the same messages again."
 	}
-	nag.SuppressDefault(dlq, "AwsSolutions-SQS3", reason)
+	if !ofQueue {
+		nag.SuppressDefault(dlq, "AwsSolutions-SQS3", reason)
+	}
 	nag.SuppressDefault(dlq, "Serverless-SQSRedrivePolicy", reason)
 	return dlq
 }
