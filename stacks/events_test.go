@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/functions/invoiceworker/worker"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/stacks"
 )
@@ -329,4 +330,97 @@ func actionsOf(st map[string]any) []string {
 func testkitJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestOutboxEventReachesTheWorker plays the outbox path with the synthesized
+// pipe: a stream record of a stored order (the INSERT DynamoDB writes with
+// the item, as processorder stores it) passes the pipe's filter, its input
+// template renders the OrderPlaced detail, and the invoice worker's parser
+// accepts the event the bus delivers — nothing of the API function is on
+// that path. A MODIFY record is filtered out.
+func TestOutboxEventReachesTheWorker(t *testing.T) {
+	s := assembly(t).Stack(t, stacks.Defaults()[0].StackName("Events"))
+	props := s.Resource(t, s.LogicalID(t, "Outbox"))["Properties"].(map[string]any)
+	target := props["TargetParameters"].(map[string]any)
+	tmpl := target["InputTemplate"].(string)
+	bus := target["EventBridgeEventBusParameters"].(map[string]any)
+	filter := props["SourceParameters"].(map[string]any)["FilterCriteria"].(map[string]any)["Filters"].([]any)[0].(map[string]any)["Pattern"].(string)
+
+	record := func(eventName string) map[string]any {
+		return map[string]any{
+			"eventID": "c81e728d9d4c2f636f067f89cc14862c", "eventName": eventName, "eventSource": "aws:dynamodb",
+			"dynamodb": map[string]any{"NewImage": map[string]any{
+				"id":         map[string]any{"S": "00000000-0000-4000-8000-000000000001"},
+				"customerId": map[string]any{"S": "user-123"},
+				"currency":   map[string]any{"S": "EUR"},
+				"status":     map[string]any{"S": "PLACED"},
+				"createdAt":  map[string]any{"S": "2026-11-30T12:00:00Z"},
+				"signature":  map[string]any{"S": "c2lnbmF0dXJl"},
+				"items": map[string]any{"L": []any{map[string]any{"M": map[string]any{
+					"sku": map[string]any{"S": "SKU-1"}, "quantity": map[string]any{"N": "3"}}}}},
+			}},
+		}
+	}
+	var pattern map[string][]string
+	if err := json.Unmarshal([]byte(filter), &pattern); err != nil {
+		t.Fatal(err)
+	}
+	passes := func(r map[string]any) bool { return slices.Contains(pattern["eventName"], r["eventName"].(string)) }
+	if passes(record("MODIFY")) || passes(record("REMOVE")) || !passes(record("INSERT")) {
+		t.Fatalf("filter %s: want INSERT only", filter)
+	}
+	detail := renderPipeTemplate(t, tmpl, record("INSERT"))
+	body, _ := json.Marshal(map[string]any{
+		"version": "0", "id": "evt-1", "source": bus["Source"], "detail-type": bus["DetailType"],
+		"account": stacks.Defaults()[0].Account, "region": "eu-west-1", "detail": json.RawMessage(detail),
+	})
+	inv, err := worker.ParseInvoice(string(body), stacks.Defaults()[0].Account)
+	if err != nil {
+		t.Fatalf("the worker refuses the outbox's event: %v\ndetail: %s", err, detail)
+	}
+	if inv.Key() != "invoices/user-123/00000000-0000-4000-8000-000000000001.json" || inv.TotalQuantity != 3 || inv.Currency != "EUR" {
+		t.Errorf("invoice %+v (key %s)", inv, inv.Key())
+	}
+	if strings.Contains(detail, "signature") {
+		t.Error("the event carries the order's HMAC signature; the template must pick fields, not copy the image")
+	}
+}
+
+// renderPipeTemplate applies an EventBridge Pipes input template to record:
+// "<$.path>" in quotes inserts the string at path, <$.path> the JSON value.
+func renderPipeTemplate(t *testing.T, tmpl string, record map[string]any) string {
+	t.Helper()
+	lookup := func(path string) any {
+		var v any = record
+		for _, k := range strings.Split(strings.TrimPrefix(path, "$."), ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.Fatalf("template path %s: %s is not an object", path, k)
+			}
+			v = m[k]
+		}
+		return v
+	}
+	out := tmpl
+	for {
+		i := strings.Index(out, "<$.")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(out[i:], ">") + i
+		v := lookup(out[i+1 : j])
+		var repl string
+		if i > 0 && out[i-1] == '"' {
+			b, _ := json.Marshal(v)
+			repl = strings.Trim(string(b), `"`)
+		} else {
+			b, _ := json.Marshal(v)
+			repl = string(b)
+		}
+		out = out[:i] + repl + out[j+1:]
+	}
+	if !json.Valid([]byte(out)) {
+		t.Fatalf("rendered detail is not JSON: %s", out)
+	}
+	return out
 }
