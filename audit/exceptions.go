@@ -10,6 +10,7 @@ var WildcardResourceActions = map[string]string{
 	"ecr:GetAuthorizationToken":     "the ECR registry token is account-wide; the API takes no resource",
 	"ec2:DescribeNetworkInterfaces": "EC2 Describe* calls have no resource-level permissions",
 	"ec2:DescribeSubnets":           "EC2 Describe* calls have no resource-level permissions (AWSLambdaVPCAccessExecutionRole v3)",
+	"dynamodb:ListStreams":          "DynamoDB Streams ListStreams has no resource-level permissions; EventBridge Pipes' DynamoDB source requires it",
 }
 
 // KMS key policies: "Resource": "*" in a key policy means "this key" (a key

@@ -35,6 +35,11 @@ var TrustConditionKeys = map[string]TrustEntry{
 	// the network interfaces before the function exists); aws:SourceAccount
 	// is the form in use. Pin the function itself with
 	// lambda:SourceFunctionArn in identity policies.
+	"pipes.amazonaws.com": {
+		Keys:       []string{"aws:SourceAccount", "aws:SourceArn"},
+		Source:     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html (execution role trust policy with aws:SourceAccount and aws:SourceArn arn:aws:pipes:<region>:<account>:pipe/<name>)",
+		Documented: true,
+	},
 	"lambda.amazonaws.com": {
 		Keys:       []string{"aws:SourceAccount"},
 		Source:     "https://github.com/aws/aws-parallelcluster/issues/6926 (aws:SourceArn breaks VPC-enabled functions; aws:SourceAccount works)",

@@ -37,4 +37,15 @@ var ceilings = map[string]boundary.Ceiling{
 		"logs:CreateLogStream", "logs:PutLogEvents",
 		"secretsmanager:GetSecretValue", "kms:Decrypt",
 	}},
+	"Events": {Actions: []string{
+		// The invoice worker: logs, traces, its dead-letter queue and key.
+		"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+		"kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage",
+		// The worker consumes the invoice queue and writes invoices.
+		"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes",
+		"s3:PutObject",
+		// The pipe reads the orders table's stream and puts events on the bus.
+		"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
+		"events:PutEvents",
+	}},
 }

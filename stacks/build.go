@@ -25,10 +25,11 @@ type Options struct {
 type Platform struct {
 	// Config is the environment's settings.
 	Config Config
-	// Storage, Network, Api, Service and Observability are its stacks.
+	// Storage, Network, Api, Events, Service and Observability are its stacks.
 	Storage       *StorageStack
 	Network       *NetworkStack
 	Api           *ApiStack
+	Events        *EventsStack
 	Service       *ServiceStack
 	Observability *ObservabilityStack
 }
@@ -49,9 +50,11 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 			Network: NewNetworkStack(app, cfg),
 		}
 		p.Api = NewApiStack(app, cfg, p.Network)
+		p.Events = NewEventsStack(app, cfg, p.Api, p.Storage)
 		p.Service = NewServiceStack(app, cfg, p.Network)
 		p.Observability = NewObservabilityStack(app, cfg, []Row{
 			p.Api.DashboardRow(),
+			p.Events.DashboardRow(),
 			p.Service.DashboardRow(),
 			p.Network.DashboardRow(),
 			p.Storage.DashboardRow(),

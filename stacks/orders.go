@@ -30,6 +30,9 @@ func newOrdersTable(scope constructs.Construct, cfg Config) *OrdersTable {
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
+		// The stream is the orders outbox (stacks/events.go): every new
+		// item, as written, is read by the Events stack's pipe.
+		Stream:             awsdynamodb.StreamViewType_NEW_IMAGE,
 		Encryption:         awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
 		EncryptionKey:      key,
 		RemovalPolicy:      cfg.RemovalPolicy(),

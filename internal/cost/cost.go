@@ -93,10 +93,14 @@ type Report struct {
 	Unpriced []string `json:"unpriced"`
 }
 
-// usage are types whose cost depends only on use.
+// usage are types whose cost depends only on use. EventBridge: a custom
+// bus's events are $1.00 per million published, an archive $0.10 per GB
+// archived plus $0.023 per GB-month stored, a pipe $0.40 per million
+// requests (after filtering); SQS $0.40 per million requests.
 var usage = set("AWS::Lambda::Function", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::DynamoDB::Table",
 	"AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::EC2::FlowLog",
-	"AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::Budgets::Budget")
+	"AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::Budgets::Budget",
+	"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Pipes::Pipe")
 
 // free are types with no charge of their own.
 var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route",
@@ -108,7 +112,10 @@ var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS
 	"AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
 	"AWS::ECS::TaskDefinition", "AWS::ECS::ClusterCapacityProviderAssociations",
 	"AWS::ElasticLoadBalancingV2::Listener", "AWS::ApplicationAutoScaling::ScalableTarget",
-	"AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::Logs::ResourcePolicy", "AWS::SecretsManager::ResourcePolicy")
+	"AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::Logs::ResourcePolicy", "AWS::SecretsManager::ResourcePolicy",
+	// Rules are free (the bus's events are charged); an SQS event source
+	// mapping is free (its polling is billed as the queue's requests).
+	"AWS::Events::Rule", "AWS::Lambda::EventSourceMapping")
 
 // Estimate prices one template with the price table of region (see Table).
 func Estimate(stack, region string, template map[string]any) Report {

@@ -157,3 +157,18 @@ func TestFargateCapacityProviderStrategy(t *testing.T) {
 		})
 	}
 }
+
+func TestEventTypes(t *testing.T) {
+	r := estimate(t, `"B": {"Type": "AWS::Events::EventBus"}, "A": {"Type": "AWS::Events::Archive"},
+	  "P": {"Type": "AWS::Pipes::Pipe"}, "Q": {"Type": "AWS::SQS::Queue"}, "R": {"Type": "AWS::Events::Rule"},
+	  "M": {"Type": "AWS::Lambda::EventSourceMapping"}, "K": {"Type": "AWS::KMS::Key"}, "W": {"Type": "AWS::CloudWatch::Alarm"}`)
+	if !near(r.Total, 1+0.10) {
+		t.Errorf("fixed %.2f, want the key and the alarm only (1.10): %+v", r.Total, r.Fixed)
+	}
+	if got := strings.Join(r.Varies, ","); got != "AWS::Events::Archive A,AWS::Events::EventBus B,AWS::Pipes::Pipe P,AWS::SQS::Queue Q" {
+		t.Errorf("varies %q", got)
+	}
+	if len(r.Unpriced) != 0 {
+		t.Errorf("unpriced %v: every event type is classified", r.Unpriced)
+	}
+}
