@@ -120,7 +120,7 @@ func (a *auditor) resource(id string, res map[string]any) {
 			}
 		}
 		if props["PermissionsBoundary"] == nil {
-			a.add(id, RuleBoundary, "role has no permissions boundary; every role is capped by the stack's boundary policy")
+			a.add(id, RuleBoundary, "role has no permissions boundary; cap every role of the stack with one: boundary.Attach(stack, boundary.Ceiling{...}) or awsiam.PermissionsBoundary_Of(stack).Apply(policy)")
 		}
 	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
 		a.policy(id, props["PolicyDocument"], docIdentity)
@@ -384,7 +384,7 @@ func (a *auditor) tags(id, typ string, props map[string]any) {
 	}
 	for _, want := range RequiredTags {
 		if have[want] == "" {
-			a.add(id, RuleTags, "%s has no %s tag; tags are applied at the App (stacks.Build)", typ, want)
+			a.add(id, RuleTags, "%s has no %s tag; tag the App once: awscdk.Tags_Of(app).Add(jsii.String(%q), …)", typ, want, want)
 		}
 	}
 }

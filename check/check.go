@@ -60,8 +60,9 @@ type Options struct {
 	// Default: off.
 	RequireTags bool
 	// RequireBoundary turns on the permissions-boundary rule: every IAM role
-	// has a permissions boundary. Groundwork's constructs give their roles
-	// one; roles your app or the CDK creates have none unless you add it.
+	// has a permissions boundary. Neither Groundwork's constructs nor the CDK
+	// add one: cap the roles of a stack with boundary.Attach(stack, ceiling)
+	// (package boundary) or awsiam.PermissionsBoundary_Of(stack).Apply.
 	// Default: off.
 	RequireBoundary bool
 	// RetainStateful requires DeletionPolicy and UpdateReplacePolicy Retain on

@@ -25,13 +25,16 @@
 package grant
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/nag"
@@ -65,6 +68,7 @@ type statement struct {
 func apply(to Grantee, statements []statement) {
 	policy := to.GrantPolicy()
 	stack := awscdk.Stack_Of(policy)
+	watchSize(policy)
 	have := sids(stack, policy)
 	for _, st := range statements {
 		if have[st.Sid] {
@@ -140,8 +144,41 @@ func check(fn string, to Grantee, what string, resource any, more ...error) {
 	} else if c, ok := resource.(constructs.IConstruct); ok && path == "" {
 		path = *c.Node().Path()
 	}
+	if !isNil(to) && !isNil(resource) {
+		errs = append(errs, sameEnvironment(to, what, resource))
+	}
 	errs = append(errs, more...)
 	validate.Check("grant."+fn, path, errors.Join(errs...))
+}
+
+// sameEnvironment refuses a grant across accounts or regions, when both are
+// known. Across accounts the identity policy alone grants nothing: the
+// resource's own policy (bucket, key, …) in the other account must allow the
+// grantee too, which this package cannot write there. Across regions, the
+// service calls KMS from the resource's region, so a kms:ViaService of the
+// grantee's region never matches, and CDK cannot reference a generated name
+// across environments.
+func sameEnvironment(to Grantee, what string, resource any) error {
+	r, ok := resource.(awscdk.IResource)
+	if !ok {
+		return nil
+	}
+	env := r.Env()
+	stack := awscdk.Stack_Of(to.GrantPolicy())
+	known := func(s *string) bool { return s != nil && !*awscdk.Token_IsUnresolved(s) }
+	for _, c := range []struct{ name, theirs, ours *string }{
+		{jsii.String("account"), env.Account, stack.Account()},
+		{jsii.String("region"), env.Region, stack.Region()},
+	} {
+		if known(c.theirs) && known(c.ours) && *c.theirs != *c.ours {
+			return validate.Fail(what, *r.Node().Path(),
+				fmt.Sprintf("the %s is in %s %s and the grantee in %s %s; a grant across %ss needs the resource's own policy "+
+					"to allow the grantee (and kms:ViaService of the resource's region), which an identity-policy grant cannot give",
+					what, *c.name, *c.theirs, *c.name, *c.ours, *c.name),
+				"keep the grantee in the resource's account and region, or write the cross-"+*c.name+" resource and key policies yourself")
+		}
+	}
+	return nil
 }
 
 // replacement is the library call that replaces a CDK grant of the
@@ -205,3 +242,80 @@ func dedupe(actions []string) []string {
 
 // describe is a construct's path, for descriptions and messages.
 func describe(c constructs.IConstruct) string { return *c.Node().Path() }
+
+// MaxManagedPolicySize is IAM's limit on a customer-managed policy document,
+// in characters without whitespace ("IAM and AWS STS quotas": 6,144).
+const MaxManagedPolicySize = 6144
+
+// intrinsicSize is what one CloudFormation intrinsic (an ARN from Fn::GetAtt
+// or Fn::Join, say) is counted as: about the length of the ARN it becomes.
+const intrinsicSize = 80
+
+// watchSize makes synthesis fail when policy outgrows MaxManagedPolicySize:
+// CloudFormation would only refuse it at deploy ("Cannot exceed quota for
+// PolicySize: 6144"). Registered once per policy.
+func watchSize(policy awsiam.ManagedPolicy) {
+	const id = "GroundworkPolicySize"
+	if policy.Node().TryFindChild(jsii.String(id)) != nil {
+		return
+	}
+	constructs.NewConstruct(policy, jsii.String(id)).Node().AddValidation(&sizeCheck{policy: policy})
+}
+
+// sizeCheck is the validation watchSize adds (pointer receiver for jsii).
+type sizeCheck struct{ policy awsiam.ManagedPolicy }
+
+// Validate reports a policy document larger than MaxManagedPolicySize.
+func (c *sizeCheck) Validate() *[]*string {
+	out := []*string{}
+	n := policySize(awscdk.Stack_Of(c.policy).Resolve(c.policy.Document()))
+	if n > MaxManagedPolicySize {
+		out = append(out, jsii.String(fmt.Sprintf(
+			"managed policy %s is about %d characters (each intrinsic counted as a %d-character ARN), over IAM's limit of %d "+
+				"for a managed policy: CloudFormation would fail at deploy with \"Cannot exceed quota for PolicySize\"; "+
+				"grant one workload fewer resources (split it into workloads with their own roles), or name several "+
+				"resources in one statement of your own with the construct's AddToPolicy",
+			describe(c.policy), n, intrinsicSize, MaxManagedPolicySize)))
+	}
+	return &out
+}
+
+// policySize is the length of a resolved policy document as IAM counts it
+// (JSON without whitespace), with each intrinsic counted as intrinsicSize.
+func policySize(v any) int {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 1 {
+			for k := range v {
+				if k == "Ref" || strings.HasPrefix(k, "Fn::") {
+					return intrinsicSize + 2 // the quotes of the string it becomes
+				}
+			}
+		}
+		n := 2 // {}
+		first := true
+		for k, e := range v {
+			if !first {
+				n++ // ,
+			}
+			first = false
+			n += len(k) + 3 + policySize(e) // "k":
+		}
+		return n
+	case []any:
+		n := 2
+		for i, e := range v {
+			if i > 0 {
+				n++
+			}
+			n += policySize(e)
+		}
+		return n
+	case string:
+		b, _ := json.Marshal(v)
+		return len(b)
+	default:
+		b, _ := json.Marshal(v)
+		return len(b)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/nag"
 	"github.com/groundwork-cdk/groundwork/validate"
 )
 
@@ -57,6 +58,18 @@ type roleGuard struct {
 // default policy, or none.
 func (g *roleGuard) Validate() *[]*string {
 	out := []*string{}
+	// Managed policies attached to the role itself (role.AddManagedPolicy,
+	// AWS managed ones included): Groundwork attaches its own customer-managed
+	// policies from the policy side, so the role lists none.
+	if cfn, ok := g.role.Node().DefaultChild().(awsiam.CfnRole); ok {
+		if arns := renderARNs(awscdk.Stack_Of(cfn).Resolve(cfn.ManagedPolicyArns())); len(arns) > 0 {
+			out = append(out, jsii.String(fmt.Sprintf(
+				"managed policies were attached to role %s (%s), on behalf of %s: %d policy ARN(s) (role.AddManagedPolicy). "+
+					"AWS managed policies grant wildcard actions on every resource, beyond what the workload calls. Instead, "+
+					"grant what it calls with the grant package or the construct's AddToPolicy (Sid-named, explicit actions)",
+				describe(g.role), strings.Join(arns, ", "), describe(g.owner), len(arns))))
+		}
+	}
 	child := g.role.Node().TryFindChild(jsii.String("DefaultPolicy"))
 	if child == nil {
 		return &out
@@ -105,4 +118,20 @@ func stringList(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// renderARNs prints the resolved ManagedPolicyArns of a role for a message:
+// literals as they are, intrinsics (Fn::Join of the partition, …) the way
+// cdk-nag prints them.
+func renderARNs(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, e := range list {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		} else {
+			out = append(out, nag.FlattenResolved(e))
+		}
+	}
+	return out
 }

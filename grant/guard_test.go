@@ -53,6 +53,10 @@ func TestGuardRole(t *testing.T) {
 		{"queue.GrantSendMessages", func(scope constructs.Construct, role awsiam.Role) {
 			awssqs.NewQueue(scope, jsii.String("Queue"), nil).GrantSendMessages(role)
 		}, []string{msg("sqs:GetQueueAttributes, sqs:GetQueueUrl, sqs:SendMessage", "grant.QueueSend or grant.QueueConsume(grantee, queue)")}},
+		{"role.AddManagedPolicy (an AWS managed policy)", func(scope constructs.Construct, role awsiam.Role) {
+			role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonS3FullAccess")))
+		}, []string{"[Guarded/Owner] managed policies were attached to role Guarded/Owner/Role (arn:<AWS::Partition>:iam::aws:policy/AmazonS3FullAccess), " +
+			"on behalf of Guarded/Owner: 1 policy ARN(s) (role.AddManagedPolicy). AWS managed policies grant wildcard actions on every resource"}},
 		{"AddToPrincipalPolicy of another service", func(scope constructs.Construct, role awsiam.Role) {
 			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid: jsii.String("Traces"), Actions: jsii.Strings("xray:PutTraceSegments"), Resources: jsii.Strings("*")}))

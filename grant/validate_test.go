@@ -1,8 +1,11 @@
 package grant_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -71,5 +74,54 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestAcrossEnvironments checks that a grant across accounts or regions is
+// refused: the identity policy alone would grant nothing (account), or its
+// kms:ViaService of the grantee's region would never match (region).
+func TestAcrossEnvironments(t *testing.T) {
+	app := testkit.NewApp(nil)
+	env := func(account, region string) *awscdk.StackProps {
+		return &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}}
+	}
+	here := awscdk.NewStack(app, jsii.String("Here"), env("123456789012", "eu-west-1"))
+	role := grant.Role(newRole(here, "Role"))
+	for _, tc := range []struct {
+		name, account, region, want string
+	}{
+		{"another account", "210987654321", "eu-west-1",
+			`bucket = "Other/Bucket": the bucket is in account 210987654321 and the grantee in account 123456789012; a grant across accounts needs the resource's own policy`},
+		{"another region", "123456789012", "us-east-1",
+			`bucket = "Other/Bucket": the bucket is in region us-east-1 and the grantee in region eu-west-1; a grant across regions needs the resource's own policy`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			other := awscdk.NewStack(app, jsii.String("Other"+tc.region+tc.account), env(tc.account, tc.region))
+			bucket := awss3.NewBucket(other, jsii.String("Bucket"), nil)
+			msg := testkit.ValidationError(t, func() { grant.BucketRead(role, bucket) })
+			want := strings.Replace(tc.want, "Other/", "Other"+tc.region+tc.account+"/", 1)
+			for _, w := range []string{`grant.BucketRead "Here/Role": invalid props`, want, "keep the grantee in the resource's account and region"} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestPolicySizeLimit checks that a grantee whose grants outgrow IAM's 6,144
+// characters for a managed policy fails synthesis instead of the deploy.
+func TestPolicySizeLimit(t *testing.T) {
+	app := testkit.NewApp(nil)
+	st := testkit.NewStack(app, "Big")
+	role := grant.Role(newRole(st, "Role"))
+	for i := range 40 {
+		grant.TableActions(role, newTable(st, fmt.Sprintf("Table%d", i), nil), "dynamodb:GetItem", "dynamodb:PutItem")
+	}
+	msg := testkit.SynthError(t, app)
+	for _, w := range []string{"Big/Role/GrantPolicy", "over IAM's limit of 6144 for a managed policy", "Cannot exceed quota for PolicySize"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("synthesis error lacks %q:\n%s", w, msg)
+		}
 	}
 }

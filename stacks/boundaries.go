@@ -1,6 +1,6 @@
 package stacks
 
-import "github.com/groundwork-cdk/groundwork/internal/boundary"
+import "github.com/groundwork-cdk/groundwork/boundary"
 
 // ceilings are the permissions boundaries of the stacks that have roles: the
 // union of what each stack's roles are granted, plus a written headroom.

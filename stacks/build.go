@@ -8,8 +8,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/boundary"
 	"github.com/groundwork-cdk/groundwork/constructs/threetiervpc"
-	"github.com/groundwork-cdk/groundwork/internal/boundary"
 	"github.com/groundwork-cdk/groundwork/nag"
 	"github.com/groundwork-cdk/groundwork/validate"
 )

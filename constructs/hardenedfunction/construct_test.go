@@ -13,9 +13,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/audit"
+	"github.com/groundwork-cdk/groundwork/boundary"
 	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
 	"github.com/groundwork-cdk/groundwork/grant"
-	"github.com/groundwork-cdk/groundwork/internal/boundary"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 )
 

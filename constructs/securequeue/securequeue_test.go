@@ -15,11 +15,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/audit"
+	"github.com/groundwork-cdk/groundwork/boundary"
 	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
 	"github.com/groundwork-cdk/groundwork/constructs/securequeue"
 	"github.com/groundwork-cdk/groundwork/grant"
 	"github.com/groundwork-cdk/groundwork/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/boundary"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/kmskey"
 	"github.com/groundwork-cdk/groundwork/nag"
