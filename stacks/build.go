@@ -25,6 +25,8 @@ type Options struct {
 type Platform struct {
 	// Config is the environment's settings.
 	Config Config
+	// Baseline holds the account guardrails; it deploys first.
+	Baseline *BaselineStack
 	// Storage, Network, Api, Service and Observability are its stacks.
 	Storage       *StorageStack
 	Network       *NetworkStack
@@ -44,9 +46,10 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 	for _, cfg := range configs {
 		validate.Check("stacks", "environment "+cfg.Name, cfg.Validate())
 		p := &Platform{
-			Config:  cfg,
-			Storage: NewStorageStack(app, cfg),
-			Network: NewNetworkStack(app, cfg),
+			Config:   cfg,
+			Baseline: NewBaselineStack(app, cfg),
+			Storage:  NewStorageStack(app, cfg),
+			Network:  NewNetworkStack(app, cfg),
 		}
 		p.Api = NewApiStack(app, cfg, p.Network)
 		p.Service = NewServiceStack(app, cfg, p.Network)

@@ -33,7 +33,7 @@ var synth = testkit.Once(func() awscdk.App {
 func assembly(t *testing.T) *testkit.Assembly { return synth.Assembly(t) }
 
 // parts are the stacks every environment has.
-var parts = []string{"Storage", "Network", "Api", "Service", "Observability"}
+var parts = []string{"Baseline", "Storage", "Network", "Api", "Service", "Observability"}
 
 // forEachStack runs fn for every stack of every environment.
 func forEachStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *testkit.Stack)) {
