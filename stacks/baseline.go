@@ -11,11 +11,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecurityhub"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
 	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/kmskey"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 // BaselineStack is Groundwork-<Env>-Baseline: the account guardrails a
@@ -24,8 +26,8 @@ import (
 // is nil when its part is switched off.
 type BaselineStack struct {
 	awscdk.Stack
-	// AuditKey encrypts the trail's files and log group, the Config bucket and
-	// the account-settings function's log group.
+	// AuditKey encrypts the trail's files and log group, the Config bucket,
+	// the account-settings function's log group and the alert DLQ.
 	AuditKey awskms.Key
 
 	// Trail is the multi-region trail groundwork-<env>-trail.
@@ -62,6 +64,8 @@ type BaselineStack struct {
 	// SettingsLogs is the log group of their function.
 	SettingsLogs awslogs.LogGroup
 
+	// AlertDLQ keeps the alert events EventBridge could not publish.
+	AlertDLQ awssqs.Queue
 	// Alarms are the CIS alarms on the trail's log group.
 	Alarms []awscloudwatch.Alarm
 }
@@ -100,10 +104,8 @@ func NewBaselineStack(app awscdk.App, cfg Config) *BaselineStack {
 		return b
 	}
 	needsSettings := bc.S3AccountPublicAccessBlock || bc.EbsEncryptionByDefault
-	if bc.CloudTrail || bc.Config || needsSettings {
-		b.AuditKey = kmskey.New(stack, "AuditKey", "Encryption of the "+cfg.Name+" audit logs (CloudTrail, Config, account-settings function)",
-			cfg.RemovalPolicy(), b.auditKeyGrants(cfg)...)
-	}
+	b.AuditKey = kmskey.New(stack, "AuditKey", "Encryption of the "+cfg.Name+" audit logs (CloudTrail, Config, account-settings function, alert DLQ)",
+		cfg.RemovalPolicy(), b.auditKeyGrants(cfg)...)
 	var logs *securebucket.SecureBucket
 	if bc.CloudTrail {
 		b.addTrail(cfg)
@@ -185,6 +187,13 @@ func (b *BaselineStack) auditKeyGrants(cfg Config) []kmskey.ServiceGrant {
 	if len(groups) > 0 {
 		grants = append(grants, kmskey.CloudWatchLogs(b.Stack, groups...))
 	}
+	// EventBridge encrypts what it writes to the alert rules' encrypted DLQ.
+	grants = append(grants, kmskey.ServiceGrant{Sid: "AllowEventBridgeDeadLetters", Service: "events.amazonaws.com",
+		Actions: []string{"kms:Decrypt", "kms:GenerateDataKey"},
+		Conditions: map[string]map[string]any{
+			"StringEquals": {"aws:SourceAccount": cfg.Account},
+			"ArnLike":      {"aws:SourceArn": cfg.alertRuleArns()},
+		}})
 	return grants
 }
 
@@ -231,7 +240,9 @@ func (b *BaselineStack) addTrail(cfg Config) {
 	})
 	groupArn := "arn:" + cfg.Partition() + ":logs:" + cfg.Region + ":" + cfg.Account + ":log-group:" + trailLogGroupName(cfg)
 	// CloudTrail documents aws:SourceAccount, not aws:SourceArn, for the
-	// role it assumes to write to CloudWatch Logs: pin the account.
+	// role it assumes to write to CloudWatch Logs: pin the account. The
+	// streams are <account>_CloudTrail_<region>, one per region of the
+	// multi-region trail.
 	b.TrailLogsRole = iamx.NewServiceRole(stack, "TrailLogsRole", iamx.RoleProps{
 		Service:     "cloudtrail.amazonaws.com",
 		Description: "Lets the trail " + cfg.TrailName() + " write to " + trailLogGroupName(cfg),
@@ -270,6 +281,10 @@ func (b *BaselineStack) addTrail(cfg Config) {
 		CloudWatchLogsRoleArn:      b.TrailLogsRole.RoleArn(),
 		AdvancedEventSelectors:     selectors,
 	})
+	nag.Suppress(b.Stack.Node().FindChild(jsii.String("TrailLogsRolePolicy")), "AwsSolutions-IAM5",
+		"CloudTrail creates one log stream per region of the multi-region trail, named <account>_CloudTrail_<region>; the wildcard "+
+			"stands for the region only, in this one log group (CloudTrail's documented role policy).",
+		"Resource::"+groupArn+":log-stream:"+cfg.Account+"_CloudTrail_*")
 	// CloudTrail checks the bucket policy and the role when the trail is
 	// created: both must exist first.
 	b.Trail.Node().AddDependency(b.TrailBucket.Bucket.Policy(), stack.Node().FindChild(jsii.String("TrailLogsRolePolicy")))

@@ -4,10 +4,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/alarm"
+	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 // BaselineMetricNamespace is the namespace of the metric filters on the
@@ -85,6 +89,7 @@ var AlertRules = []AlertRule{
 // the trail on, the CIS alarms on its log group.
 func (b *BaselineStack) addAlerts(cfg Config) {
 	topic := alarmTopic(b.Stack, cfg)
+	b.addAlertDLQ(cfg)
 	for _, r := range AlertRules {
 		if !r.Needs(cfg.Baseline) {
 			continue
@@ -96,7 +101,9 @@ func (b *BaselineStack) addAlerts(cfg Config) {
 			RuleName:     jsii.String(cfg.AlertRulePrefix() + r.Name),
 			Description:  jsii.String("Sends " + r.Description + " to " + cfg.AlarmTopicName()),
 			EventPattern: &pattern,
-			Targets:      &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(topic, nil)},
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+				DeadLetterQueue: b.AlertDLQ,
+			})},
 		})
 	}
 	if b.TrailLogs == nil {
@@ -122,4 +129,32 @@ func (b *BaselineStack) addAlerts(cfg Config) {
 // alertRuleArns matches the ARNs of the alert rules (AlertRulePrefix).
 func (c Config) alertRuleArns() string {
 	return "arn:" + c.Partition() + ":events:" + c.Region + ":" + c.Account + ":rule/" + c.AlertRulePrefix() + "*"
+}
+
+// addAlertDLQ creates the queue that keeps, for 14 days, the events
+// EventBridge could not publish to the alarm topic (after its retries for 24
+// hours), so that a high-severity finding is not lost to a topic or key
+// misconfiguration.
+func (b *BaselineStack) addAlertDLQ(cfg Config) {
+	b.AlertDLQ = awssqs.NewQueue(b.Stack, jsii.String("AlertDLQ"), &awssqs.QueueProps{
+		Encryption:          awssqs.QueueEncryption_KMS,
+		EncryptionMasterKey: b.AuditKey,
+		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
+		RemovalPolicy:       cfg.RemovalPolicy(),
+	})
+	queueArn := *b.AlertDLQ.QueueArn()
+	for _, s := range []iamx.Statement{
+		{Sid: "AllowAlertRuleDeadLetters", Actions: []string{"sqs:SendMessage"}, Resources: []string{queueArn},
+			Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+			Conditions: map[string]map[string]any{
+				"StringEquals": {"aws:SourceAccount": cfg.Account},
+				"ArnLike":      {"aws:SourceArn": cfg.alertRuleArns()},
+			}},
+		iamx.DenyInsecureTransport("sqs:*", queueArn),
+	} {
+		b.AlertDLQ.AddToResourcePolicy(s.Build())
+	}
+	reason := "This queue is itself the dead-letter queue of the alert rules' targets; a DLQ of a DLQ would only move the same events again."
+	nag.SuppressDefault(b.AlertDLQ, "AwsSolutions-SQS3", reason)
+	nag.SuppressDefault(b.AlertDLQ, "Serverless-SQSRedrivePolicy", reason)
 }

@@ -120,11 +120,13 @@ func (b *BaselineStack) addAccountSettings(cfg Config) {
 			&customresources.AwsSdkCall{
 				Service: jsii.String("EC2"), Action: jsii.String("modifyEbsDefaultKmsKeyId"),
 				Parameters: map[string]any{"KmsKeyId": *b.EbsKey.KeyArn()},
-				// One physical id per key: a replaced key is set again.
-				PhysicalResourceId: customresources.PhysicalResourceId_Of(b.EbsKey.KeyId()),
+				// A fixed id: a replaced key is an update (set the new key),
+				// never a replacement, whose delete of the old resource would
+				// reset the default after the new key was set.
+				PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(cfg.Account + "-" + cfg.Region + "-ebs-default-kms-key")),
 			},
 			&customresources.AwsSdkCall{Service: jsii.String("EC2"), Action: jsii.String("resetEbsDefaultKmsKeyId"),
-				PhysicalResourceId: customresources.PhysicalResourceId_Of(b.EbsKey.KeyId())})
+				PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(cfg.Account + "-" + cfg.Region + "-ebs-default-kms-key"))})
 	}
 	suppressSettingsFunction(stack)
 }
