@@ -10,7 +10,7 @@ GO_FILES := $(shell git ls-files '*.go' 2>/dev/null)
 # older than package-lock.json means node_modules is stale.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: all synth test lint bench golden cost clean
+.PHONY: all synth validate test lint bench golden cost clean diagram diagram-check local examples
 
 all: test synth
 
@@ -23,9 +23,18 @@ bin/groundwork: $(GO_FILES) go.mod go.sum
 
 ## synth: every environment's templates into cdk.out/, then the cdk-nag summary.
 synth: $(NODE_STAMP) bin/groundwork
+	@echo "synth: cdk synth of every environment into cdk.out/ (about a minute on 2 cores), then the checks; started $$(date +%T) ..."
 	rm -rf cdk.out
 	cdk synth --quiet --app bin/groundwork
 	go run ./cmd/groundwork-check -require-tags -require-boundary cdk.out
+
+## validate: the guidance's validation loop over cdk.out — cfn-lint, the AWS Control
+## Tower proactive controls (cfn-guard) and IAM policy validation against the Service
+## Authorization Reference; a summary per stack, non-zero on any failure. It checks the
+## templates of the last synth, and synthesizes first only when cdk.out has none.
+validate: $(NODE_STAMP)
+	@ls cdk.out/*.template.json >/dev/null 2>&1 || $(MAKE) synth
+	go run ./cmd/validate cdk.out
 
 ## test: gofmt check, go vet, and the whole test suite.
 test: $(NODE_STAMP)
@@ -49,6 +58,23 @@ golden: $(NODE_STAMP)
 ## bench: wall time of synth (all environments) and of the test suite, warm caches.
 bench: $(NODE_STAMP) bin/groundwork
 	@scripts/bench.sh
+
+## diagram: one architecture diagram per environment from cdk.out (synthesized
+## first when missing): docs/diagrams/<env>.{dot,svg,png}. Needs Graphviz (dot).
+diagram: cdk.out/manifest.json
+	go run ./cmd/diagram -cdkout cdk.out -out docs/diagrams -render
+
+## diagram-check: fail when the committed docs/diagrams/*.dot differ from cdk.out.
+diagram-check: cdk.out/manifest.json
+	go run ./cmd/diagram -cdkout cdk.out -out docs/diagrams -check
+
+cdk.out/manifest.json:
+	$(MAKE) synth
+
+## local: the orders API on 127.0.0.1 against a local AWS emulator (moto), no
+## AWS account; see README "See it and run it".
+local:
+	@scripts/local.sh
 
 clean:
 	rm -rf cdk.out bin

@@ -1,5 +1,6 @@
 // Package audit checks synthesized CloudFormation templates against
-// Groundwork's security invariants (DESIGN.md, "Security invariants").
+// Groundwork's security invariants and deploy-safety invariants (DESIGN.md,
+// "Security invariants" and "Deploy-safety invariants").
 //
 // It is plain Go over the template JSON, so it runs without jsii and checks what
 // will actually be deployed, including the roles and policies CDK generates on
@@ -15,21 +16,38 @@ import (
 
 // Rule names, as they appear in findings.
 const (
-	RuleSid                = "statement-sid"
-	RuleActionWildcard     = "allow-action-wildcard"
-	RuleResourceWildcard   = "allow-resource-wildcard"
-	RuleSourceCondition    = "service-source-condition"
-	RuleBoundary           = "permissions-boundary"
-	RuleTags               = "required-tags"
-	RuleUnclassified       = "unclassified-resource-type"
-	RuleRetain             = "retain-stateful"
-	RuleOpenIngress        = "open-ingress"
-	RuleEncryption         = "encryption-at-rest"
-	RuleListenerTLS        = "listener-tls"
-	RuleSecretEnvironment  = "secret-in-environment"
-	RuleAllowNot           = "allow-not-action-resource"
-	RulePublicPrincipal    = "allow-public-principal"
-	RuleDefaultEgress      = "default-egress"
+	RuleSid               = "statement-sid"
+	RuleActionWildcard    = "allow-action-wildcard"
+	RuleResourceWildcard  = "allow-resource-wildcard"
+	RuleSourceCondition   = "service-source-condition"
+	RuleBoundary          = "permissions-boundary"
+	RuleTags              = "required-tags"
+	RuleUnclassified      = "unclassified-resource-type"
+	RuleRetain            = "retain-stateful"
+	RuleOpenIngress       = "open-ingress"
+	RuleEncryption        = "encryption-at-rest"
+	RuleListenerTLS       = "listener-tls"
+	RuleSecretEnvironment = "secret-in-environment"
+	RuleAllowNot          = "allow-not-action-resource"
+	RulePublicPrincipal   = "allow-public-principal"
+	RuleDefaultEgress     = "default-egress"
+	// RuleNamedReplacement: a resource with a fixed physical name sets a
+	// create-only property other than the name, so changing it fails the
+	// update with "already exists".
+	RuleNamedReplacement = "named-replace-only"
+	// RuleRetryableCreate: a resource with a fixed name has DeletionPolicy
+	// Retain, so a failed first deploy leaves it behind and blocks every retry;
+	// it must be RetainExceptOnCreate or carry no fixed name.
+	RuleRetryableCreate = "retain-except-on-create"
+	// RuleAutoscaledDesiredCount: an ECS service that a scalable target scales
+	// sets DesiredCount, which every update would reset.
+	RuleAutoscaledDesiredCount = "autoscaled-desired-count"
+	// RuleTrustConditionKeys: a trust statement requires a condition key its
+	// service principal is not shown to send (TrustConditionKeys).
+	RuleTrustConditionKeys = "trust-condition-keys"
+	// RuleKMSCreateGrant: a KMS key policy does not limit kms:CreateGrant to
+	// grants for AWS resources (Control Tower CT.KMS.PR.3).
+	RuleKMSCreateGrant     = "kms-create-grant-aws-only"
 	RequiredTagProject     = "Project"
 	RequiredTagEnvironment = "Environment"
 	RequiredTagOwner       = "Owner"
@@ -52,8 +70,9 @@ func (f Finding) String() string {
 
 // Options configures Check.
 type Options struct {
-	// RetainStateful requires DeletionPolicy and UpdateReplacePolicy Retain on
-	// every stateful resource (every environment but dev).
+	// RetainStateful requires every stateful resource (every environment but
+	// dev) to be retained: DeletionPolicy Retain or RetainExceptOnCreate, and
+	// UpdateReplacePolicy Retain.
 	RetainStateful bool
 	// Account is the stack's 12-digit AWS account id. When set, every
 	// aws:SourceAccount condition that names a literal 12-digit account must
@@ -119,6 +138,10 @@ func (a *auditor) resource(id string, res map[string]any) {
 	a.encryption(id, typ, res, props)
 	a.listener(id, typ, props)
 	a.environment(id, typ, props)
+	a.namedReplacement(id, typ, props)
+	a.retryableCreate(id, typ, res, props)
+	a.autoscaledDesiredCount(id, typ, props)
+	a.kmsCreateGrant(id, typ, props)
 }
 
 type docKind int
@@ -148,6 +171,9 @@ func (a *auditor) policy(id string, doc any, kind docKind) {
 			a.add(id, RuleSid, "statement %d has no Sid; give every statement a readable Sid", i)
 		}
 		a.sourceAccount(id, where, st["Condition"])
+		if kind == docTrust {
+			a.trustKeys(id, where, st)
+		}
 		if st["Effect"] != "Allow" {
 			continue // Deny statements may use wildcards (e.g. s3:* in DenyInsecureTransport).
 		}
@@ -367,10 +393,11 @@ func (a *auditor) retain(id, typ string, res map[string]any) {
 	if !a.opts.RetainStateful || !stateful[typ] {
 		return
 	}
-	for _, attr := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
-		if res[attr] != "Retain" {
-			a.add(id, RuleRetain, "%s has %s %v outside dev; stateful resources use RemovalPolicy RETAIN", typ, attr, res[attr])
-		}
+	if d := res["DeletionPolicy"]; d != "Retain" && d != "RetainExceptOnCreate" {
+		a.add(id, RuleRetain, "%s has DeletionPolicy %v outside dev; stateful resources use RemovalPolicy RETAIN_ON_UPDATE_OR_DELETE (DeletionPolicy RetainExceptOnCreate)", typ, d)
+	}
+	if u := res["UpdateReplacePolicy"]; u != "Retain" {
+		a.add(id, RuleRetain, "%s has UpdateReplacePolicy %v outside dev; stateful resources use RemovalPolicy RETAIN_ON_UPDATE_OR_DELETE (UpdateReplacePolicy Retain)", typ, u)
 	}
 }
 

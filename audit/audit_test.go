@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -33,7 +34,9 @@ const compliant = `{"Resources": {
        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:app"}}},
       {"Sid": "AllowSnsUse", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
        "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
-       "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}}},
+       "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}},
+      {"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
+       "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}}}]}}},
   "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
     "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
       "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]}, "Tags": ` + tags + `}},
@@ -57,8 +60,8 @@ const compliant = `{"Resources": {
     "SecurityGroups": [{"Fn::GetAtt": ["AlbSg", "GroupId"]}]}},
   "Https": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"Protocol": "HTTPS",
     "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}},
-  "LogGroup": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
-    "RetentionInDays": 365, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "Tags": ` + tags + `}},
+  "LogGroup": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain", "Properties": {
+    "LogGroupName": "/aws/lambda/app", "RetentionInDays": 365, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "Tags": ` + tags + `}},
   "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}, "Tags": ` + tags + `}},
   "QueuePolicy": {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [{"Ref": "Queue"}], "PolicyDocument": {"Statement": [
     {"Sid": "AllowTopic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
@@ -75,6 +78,19 @@ const compliant = `{"Resources": {
     "Secrets": [{"Name": "DB_PASSWORD", "ValueFrom": {"Ref": "Secret"}}]}]}},
   "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Tags": ` + tags + `,
     "Environment": {"Variables": {"TABLE_NAME": "t", "API_SECRET_ARN": "arn"}}}},
+  "Budget": {"Type": "AWS::Budgets::Budget", "Properties": {"Budget": {"BudgetType": "COST", "TimeUnit": "MONTHLY"},
+    "NotificationsWithSubscribers": [{"Notification": {"NotificationType": "ACTUAL"}, "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "o@example.com"}]}]}},
+  "NamedTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "alarms", "KmsMasterKeyId": "arn:aws:kms:eu-west-1:111111111111:key/abc", "Tags": ` + tags + `}},
+  "Stage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"StageName": "$default", "ApiId": {"Ref": "Api"}, "Tags": ` + tags + `}},
+  "Service": {"Type": "AWS::ECS::Service", "Properties": {"Cluster": {"Ref": "Cluster"}, "LaunchType": "FARGATE", "Tags": ` + tags + `}},
+  "ServiceTarget": {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": {"MinCapacity": 2, "MaxCapacity": 6,
+    "ServiceNamespace": "ecs", "ScalableDimension": "ecs:service:DesiredCount",
+    "ResourceId": {"Fn::Join": ["", ["service/", {"Ref": "Cluster"}, "/", {"Fn::GetAtt": ["Service", "Name"]}]]}}},
+  "FlowLogsRole": {"Type": "AWS::IAM::Role", "Properties": {
+    "PermissionsBoundary": {"Ref": "NetworkBoundary"}, "Tags": ` + tags + `,
+    "AssumeRolePolicyDocument": {"Statement": [{"Sid": "TrustFlowLogs", "Effect": "Allow",
+      "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": ["sts:AssumeRole"],
+      "Condition": {"StringEquals": {"aws:SourceAccount": [{"Ref": "AWS::AccountId"}]}, "ArnLike": {"aws:SourceArn": "arn:aws:ec2:eu-west-1:111111111111:vpc-flow-log/*"}}}]}}},
   "Meta": {"Type": "AWS::CDK::Metadata"}
 }}`
 
@@ -224,6 +240,45 @@ func TestEachBreachIsFound(t *testing.T) {
 			RuleDefaultEgress, "AlbSg", "security group has no inline egress rule, so EC2 keeps its default allow-all egress; add an egress rule (CDK's 255.255.255.255/32 no-traffic placeholder closes it)"},
 		{"security group with an empty egress list", `"SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]`,
 			`"SecurityGroupEgress": []`, RuleDefaultEgress, "AlbSg", "no inline egress rule"},
+		// Deploy-safety rules.
+		{"named budget with replace-only notifications", `"Budget": {"BudgetType": "COST"`, `"Budget": {"BudgetName": "groundwork-prod-monthly", "BudgetType": "COST"`,
+			RuleNamedReplacement, "Budget", `AWS::Budgets::Budget has the fixed name Budget/BudgetName=groundwork-prod-monthly and sets the replace-only (create-only) NotificationsWithSubscribers; a change to NotificationsWithSubscribers creates the replacement under the same name and fails with "already exists"`},
+		{"named FIFO topic", `"TopicName": "alarms", `, `"TopicName": "alarms", "FifoTopic": false, `,
+			RuleNamedReplacement, "NamedTopic", "TopicName=alarms and sets the replace-only (create-only) FifoTopic"},
+		{"named security group with a description", `"AlbSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {`,
+			`"AlbSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupName": {"Fn::Sub": "${AWS::StackName}-alb"}, "GroupDescription": "ALB", "VpcId": {"Ref": "Vpc"}, `,
+			RuleNamedReplacement, "AlbSg", `GroupName={"Fn::Sub":"${AWS::StackName}-alb"} and sets the replace-only (create-only) GroupDescription;`},
+		{"retained log group with a fixed name", `"LogGroup": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "RetainExceptOnCreate"`,
+			`"LogGroup": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain"`, RuleRetryableCreate, "LogGroup",
+			`AWS::Logs::LogGroup has the fixed name LogGroupName=/aws/lambda/app and DeletionPolicy Retain: a failed first deploy leaves it behind and every retry fails with "already exists"; use RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE (DeletionPolicy RetainExceptOnCreate) or drop the name`},
+		{"retained named topic (not stateful)", `"NamedTopic": {"Type": "AWS::SNS::Topic", `, `"NamedTopic": {"Type": "AWS::SNS::Topic", "DeletionPolicy": "Retain", `,
+			RuleRetryableCreate, "NamedTopic", "TopicName=alarms and DeletionPolicy Retain"},
+		{"stateful resource deleted outside dev", `"DeletionPolicy": "RetainExceptOnCreate"`, `"DeletionPolicy": "Delete"`,
+			RuleRetain, "LogGroup", "DeletionPolicy Delete outside dev; stateful resources use RemovalPolicy RETAIN_ON_UPDATE_OR_DELETE"},
+		{"autoscaled service with DesiredCount", `"LaunchType": "FARGATE", `, `"LaunchType": "FARGATE", "DesiredCount": 2, `,
+			RuleAutoscaledDesiredCount, "Service", "service sets DesiredCount 2 while scalable target ServiceTarget scales it; every deploy resets the running task count"},
+		{"Lambda trust requiring aws:SourceArn", `"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}}]}}},`,
+			`"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}, "ArnLike": {"aws:SourceArn": "arn:aws:lambda:eu-west-1:111111111111:function:app"}}}]}}},`,
+			RuleTrustConditionKeys, "Role", `statement "TrustService" requires aws:SourceArn of lambda.amazonaws.com, which sends only aws:SourceAccount when it assumes a role`},
+		{"trust requiring a key the service does not send", `"Condition": {"StringEquals": {"aws:SourceAccount": [{"Ref": "AWS::AccountId"}]}, "ArnLike"`,
+			`"Condition": {"StringEquals": {"aws:SourceAccount": [{"Ref": "AWS::AccountId"}], "aws:SourceOrgID": "o-abc"}, "ArnLike"`,
+			RuleTrustConditionKeys, "FlowLogsRole", "requires aws:SourceOrgID of vpc-flow-logs.amazonaws.com"},
+		{"trust of a service not in the table", `"Principal": {"Service": "vpc-flow-logs.amazonaws.com"}`, `"Principal": {"Service": "glue.amazonaws.com"}`,
+			RuleTrustConditionKeys, "FlowLogsRole", `statement "TrustFlowLogs" trusts glue.amazonaws.com, which is not in audit.TrustConditionKeys`},
+		{"key without the CreateGrant deny", `,
+      {"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
+       "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}}}`, ``,
+			RuleKMSCreateGrant, "Key", "key policy has no statement denying kms:CreateGrant unless the grant is for an AWS resource or the caller is an AWS service (Control Tower CT.KMS.PR.3)"},
+		{"CreateGrant deny with Bool, not BoolIfExists", `"Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource"`, `"Condition": {"Bool": {"kms:GrantIsForAWSResource"`,
+			RuleKMSCreateGrant, "Key", "CT.KMS.PR.3"},
+		{"CreateGrant deny without the service escape", `"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"`, `"kms:GrantIsForAWSResource": "false"`,
+			RuleKMSCreateGrant, "Key", "CT.KMS.PR.3"},
+		{"CreateGrant deny for one principal only", `"Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant"`,
+			`"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111111111111:role/app"}, "Action": "kms:CreateGrant"`, RuleKMSCreateGrant, "Key", "CT.KMS.PR.3"},
+		{"CreateGrant deny that also denies other actions", `"Action": "kms:CreateGrant"`, `"Action": ["kms:CreateGrant", "kms:Decrypt"]`,
+			RuleKMSCreateGrant, "Key", "CT.KMS.PR.3"},
+		{"CreateGrant rule as an Allow", `{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny"`, `{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Allow"`,
+			RuleKMSCreateGrant, "Key", "CT.KMS.PR.3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -306,6 +361,16 @@ func TestSourceConditionPinning(t *testing.T) {
 // (AllowFromEndpoint).
 func TestCompliantVariants(t *testing.T) {
 	tests := []struct{ name, old, new string }{
+		{"Retain (not RetainExceptOnCreate) without a fixed name", `"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain", "Properties": {
+    "LogGroupName": "/aws/lambda/app", `, `"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {
+    `},
+		{"budget named by CloudFormation", `"Budget": {"BudgetType": "COST"`, `"Budget": {"BudgetType": "COST", "BudgetLimit": {"Amount": 100, "Unit": "USD"}`},
+		{"named stage: the API it belongs to scopes its name", `"StageName": "$default", "ApiId": {"Ref": "Api"}`, `"StageName": "prod", "ApiId": {"Ref": "OtherApi"}`},
+		{"security group named but without other create-only properties", `"AlbSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {`,
+			`"AlbSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupName": "alb", "VpcId": {"Ref": "Vpc"}, `},
+		{"service with DesiredCount and no scalable target", `"ScalableDimension": "ecs:service:DesiredCount"`, `"ScalableDimension": "ecs:service:Other"`},
+		{"CreateGrant deny with principal AWS * and actions as a list", `"Principal": "*", "Action": "kms:CreateGrant", "Resource": "*"`,
+			`"Principal": {"AWS": "*"}, "Action": ["kms:CreateGrant"], "Resource": ["*"]`},
 		{"Deny with NotResource", `"NotAction": ["iam:*", "sts:*"], "Resource": "*"`, `"Action": "s3:*", "NotResource": "arn:aws:s3:::b/*"`},
 		{"? wildcard in a Deny action", `"Action": "iam:*"`, `"Action": "iam:Delete?ole*"`},
 		{"? in an Allow resource, not an action", `"Resource": "arn:aws:s3:::b/*"`, `"Resource": "arn:aws:s3:::b/202?/*"`},
@@ -325,6 +390,37 @@ func TestCompliantVariants(t *testing.T) {
 			variant := strings.Replace(compliant, tc.old, tc.new, 1)
 			if f := Check("S", parse(t, variant), opts); len(f) != 0 {
 				t.Errorf("want no findings, got:\n%v", f)
+			}
+		})
+	}
+}
+
+func TestCheckUpdate(t *testing.T) {
+	const budget = `{"Resources": {"Budget": {"Type": "AWS::Budgets::Budget", "Properties": {"Budget": {%s"BudgetType": "COST"},
+  "NotificationsWithSubscribers": [{"Subscribers": [{"SubscriptionType": "EMAIL", "Address": %q}]}]}},
+  "Stage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"StageName": "$default", "ApiId": {"Ref": %q}}}}}`
+	named := `"BudgetName": "groundwork-prod-monthly", `
+	tpl := func(name, owner, api string) map[string]any { return parse(t, fmt.Sprintf(budget, name, owner, api)) }
+	tests := []struct {
+		name          string
+		before, after map[string]any
+		want          string
+	}{
+		{"named budget, new owner", tpl(named, "a@example.com", "Api"), tpl(named, "b@example.com", "Api"),
+			`S/Budget: named-replace-only: AWS::Budgets::Budget keeps the fixed name Budget/BudgetName=groundwork-prod-monthly while its replace-only NotificationsWithSubscribers changes`},
+		{"unnamed budget, new owner", tpl("", "a@example.com", "Api"), tpl("", "b@example.com", "Api"), ""},
+		{"named budget, name changes with the owner", tpl(named, "a@example.com", "Api"), tpl(`"BudgetName": "groundwork-prod-monthly-b", `, "b@example.com", "Api"), ""},
+		{"named budget, nothing replace-only changes", tpl(named, "a@example.com", "Api"), tpl(named, "a@example.com", "Api"), ""},
+		{"stage moves to another API (its name's scope)", tpl("", "a@example.com", "Api"), tpl("", "a@example.com", "Api2"), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range CheckUpdate("S", tc.before, tc.after) {
+				got = append(got, f.String())
+			}
+			if tc.want == "" && len(got) != 0 || tc.want != "" && (len(got) != 1 || !strings.HasPrefix(got[0], tc.want)) {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}

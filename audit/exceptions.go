@@ -9,6 +9,7 @@ var WildcardResourceActions = map[string]string{
 	"xray:PutTelemetryRecords":      "X-Ray has no resource-level permissions for telemetry ingestion",
 	"ecr:GetAuthorizationToken":     "the ECR registry token is account-wide; the API takes no resource",
 	"ec2:DescribeNetworkInterfaces": "EC2 Describe* calls have no resource-level permissions",
+	"ec2:DescribeSubnets":           "EC2 Describe* calls have no resource-level permissions (AWSLambdaVPCAccessExecutionRole v3)",
 	// Account-level settings of the Baseline stack: the setting is the account's, not a resource's.
 	"s3:PutAccountPublicAccessBlock":    "the account-level S3 public access block has no resource type",
 	"ec2:EnableEbsEncryptionByDefault":  "EBS encryption by default is an account-and-region setting without a resource type",

@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -61,10 +60,6 @@ func NewApiStack(app awscdk.App, cfg Config, network *NetworkStack) *ApiStack {
 	a.Orders = newOrdersTable(stack, cfg)
 	a.Secret = newAPISecret(stack, cfg)
 
-	var statements []awsiam.PolicyStatement
-	for _, s := range a.Orders.statements(cfg.Region) {
-		statements = append(statements, s.Build())
-	}
 	concurrency := cfg.Api.ReservedConcurrency
 	// Named, so that the role's trust policy and the key's CloudWatch Logs
 	// grant can name exactly this function and its log group.
@@ -76,13 +71,13 @@ func NewApiStack(app awscdk.App, cfg Config, network *NetworkStack) *ApiStack {
 		Description:         "Groundwork " + cfg.Name + ": POST /orders and GET /orders/{id}",
 		Environment:         map[string]string{"TABLE_NAME": *a.Orders.Table.TableName()},
 		Secrets:             map[string]awssecretsmanager.ISecret{"API_SECRET_ARN": a.Secret},
-		Statements:          statements,
 		ReservedConcurrency: &concurrency,
 		Vpc:                 network.Network.Vpc,
 		VpcSubnets:          network.Network.PrivateSubnetSelection(),
 		RemovalPolicy:       cfg.RemovalPolicy(),
 		AlarmTopic:          topic,
 	})
+	a.Orders.grantTo(a.Function)
 	a.API = newOrdersAPI(stack, cfg, a.Function.Function)
 	a.addAlarms(topic)
 	publish(stack, "ApiUrlParameter", "/groundwork/"+cfg.Name+"/api/url", *a.API.Api.ApiEndpoint(), "Endpoint of the orders API")

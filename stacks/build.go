@@ -79,7 +79,8 @@ func (p *Platform) warnPlaceholders() {
 }
 
 // newStack creates Groundwork-<Env>-<part> with the environment's account,
-// region and AZs, its tags, termination protection and permissions boundary.
+// region and AZs, its tags, termination protection and, for a stack with
+// roles, its permissions boundary (ceilings).
 func newStack(app awscdk.App, cfg Config, part, description string) awscdk.Stack {
 	name := cfg.StackName(part)
 	stack := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
@@ -94,7 +95,9 @@ func newStack(app awscdk.App, cfg Config, part, description string) awscdk.Stack
 	tags := awscdk.Tags_Of(stack)
 	tags.Add(jsii.String("Environment"), jsii.String(cfg.Name), nil)
 	tags.Add(jsii.String("Owner"), jsii.String(cfg.Owner), nil)
-	boundary.Attach(stack)
+	if ceiling, ok := ceilings[part]; ok {
+		boundary.Attach(stack, ceiling)
+	}
 	return stack
 }
 

@@ -38,7 +38,8 @@ type Config struct {
 	// InterfaceEndpoints turns on the ECR, Secrets Manager, Logs and STS
 	// interface endpoints.
 	InterfaceEndpoints bool
-	// RetainData keeps stateful resources on stack delete and on replacement.
+	// RetainData keeps stateful resources on stack delete and on replacement
+	// (but not when the stack's first create rolls back); see RemovalPolicy.
 	RetainData bool
 	// TerminationProtection protects the stacks (and, where a resource has
 	// one, its deletion protection) from deletion.
@@ -100,7 +101,9 @@ type ServiceConfig struct {
 	Image string
 	// CertificateArn is the ACM certificate of the HTTPS listener.
 	CertificateArn string
-	// DesiredCount is the number of tasks; MaxCount bounds autoscaling.
+	// DesiredCount is the floor of the task count (the service's
+	// MinCapacity); MaxCount bounds autoscaling. The service itself carries
+	// no DesiredCount, so that a deploy keeps the running count.
 	DesiredCount, MaxCount int
 	// HighAvailability requires at least 2 tasks (staging and prod).
 	HighAvailability bool
@@ -119,10 +122,16 @@ func (c Config) StackName(part string) string {
 	return "Groundwork-" + c.Title() + "-" + part
 }
 
-// RemovalPolicy is what stateful resources do on delete and replacement.
+// RemovalPolicy is what stateful resources do on delete and replacement:
+// outside dev (RetainData) they are kept when the stack deletes or replaces
+// them, but deleted when the stack's first create fails and rolls back
+// (RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE renders DeletionPolicy
+// RetainExceptOnCreate and UpdateReplacePolicy Retain). With plain RETAIN the
+// rollback of a failed first deploy would leave the named log groups behind
+// and every retry would fail with "already exists". In dev they are destroyed.
 func (c Config) RemovalPolicy() awscdk.RemovalPolicy {
 	if c.RetainData {
-		return awscdk.RemovalPolicy_RETAIN
+		return awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
 	}
 	return awscdk.RemovalPolicy_DESTROY
 }

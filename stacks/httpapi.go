@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
@@ -39,6 +40,24 @@ var accessLogFormat = func() string {
 	return string(b)
 }()
 
+// scopeInvokePermission narrows the permission HttpLambdaIntegration gives
+// API Gateway to invoke the function, "<api>/*/*<path>" (any stage, any
+// method), to the one method the route serves: "<api>/*/<METHOD><path>".
+// The stage stays "*": the API has only its $default stage.
+func scopeInvokePermission(route awsapigatewayv2.HttpRoute, api awsapigatewayv2.HttpApi, method, path string) {
+	for _, child := range *route.Node().Children() {
+		perm, ok := child.(awslambda.CfnPermission)
+		if !ok {
+			continue
+		}
+		stack := awscdk.Stack_Of(route)
+		perm.AddPropertyOverride(jsii.String("SourceArn"), stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("execute-api"), Resource: api.ApiId(),
+			ResourceName: jsii.String("*/" + method + path),
+		}))
+	}
+}
+
 // newOrdersAPI creates the guidance's default API type, an HTTP API:
 // POST /orders and GET /orders/{id} to fn, every route behind the JWT
 // authorizer of cfg, default-route throttling, and JSON access logs to a
@@ -56,10 +75,13 @@ func newOrdersAPI(scope constructs.Construct, cfg Config, fn awslambda.IFunction
 		path   string
 		method awsapigatewayv2.HttpMethod
 	}{{"/orders", awsapigatewayv2.HttpMethod_POST}, {"/orders/{id}", awsapigatewayv2.HttpMethod_GET}} {
-		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 			Path: jsii.String(r.path), Methods: &[]awsapigatewayv2.HttpMethod{r.method},
 			Integration: integration, Authorizer: auth,
 		})
+		for _, route := range *routes {
+			scopeInvokePermission(route, api, string(r.method), r.path)
+		}
 	}
 
 	// Named, so that the key policy can pin CloudWatch Logs to this one group.

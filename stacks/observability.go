@@ -98,6 +98,12 @@ func NewObservabilityStack(app awscdk.App, cfg Config, rows []Row) *Observabilit
 // notifying at 80 % of actual and 100 % of forecasted spend, the guidance's
 // thresholds. The Environment tag must be activated as a cost allocation tag
 // in the billing console for the filter to match.
+//
+// The budget has no fixed name: NotificationsWithSubscribers is replace-only,
+// so a new owner or alarm address replaces the budget, and CloudFormation
+// creates the replacement before deleting the old one — under a fixed name
+// that fails with "already exists". CloudFormation names it
+// MonthlyCostBudget-<random>; find it by that prefix in the Billing console.
 func newBudget(scope constructs.Construct, cfg Config, topicArn string) awsbudgets.CfnBudget {
 	subscribers := []any{
 		&awsbudgets.CfnBudget_SubscriberProperty{SubscriptionType: jsii.String("SNS"), Address: jsii.String(topicArn)},
@@ -116,7 +122,6 @@ func newBudget(scope constructs.Construct, cfg Config, topicArn string) awsbudge
 	}
 	return awsbudgets.NewCfnBudget(scope, jsii.String("MonthlyCostBudget"), &awsbudgets.CfnBudgetProps{
 		Budget: &awsbudgets.CfnBudget_BudgetDataProperty{
-			BudgetName:  jsii.String("groundwork-" + cfg.Name + "-monthly"),
 			BudgetType:  jsii.String("COST"),
 			TimeUnit:    jsii.String("MONTHLY"),
 			BudgetLimit: &awsbudgets.CfnBudget_SpendProperty{Amount: jsii.Number(float64(cfg.MonthlyBudgetUSD)), Unit: jsii.String("USD")},

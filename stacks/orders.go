@@ -6,7 +6,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/iamx"
+	"github.com/groundwork-cdk/groundwork/grant"
 	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
@@ -42,16 +42,10 @@ func newOrdersTable(scope constructs.Construct, cfg Config) *OrdersTable {
 	return &OrdersTable{Table: table, Key: key}
 }
 
-// statements are exactly the actions the processorder handler uses: PutItem
-// (POST /orders) and GetItem (GET /orders/{id}), plus the key operations
-// DynamoDB performs with the caller's permissions on a CMK-encrypted table —
-// only through DynamoDB (kms:ViaService), never by calling KMS directly.
-func (o *OrdersTable) statements(region string) []iamx.Statement {
-	return []iamx.Statement{
-		{Sid: "ReadWriteOrders", Actions: []string{"dynamodb:GetItem", "dynamodb:PutItem"},
-			Resources: []string{*o.Table.TableArn()}},
-		{Sid: "UseOrdersKey", Actions: []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"},
-			Resources:  []string{*o.Key.KeyArn()},
-			Conditions: map[string]map[string]any{"StringEquals": {"kms:ViaService": "dynamodb." + region + ".amazonaws.com"}}},
-	}
+// grantTo lets fn use exactly the actions the processorder handler calls:
+// PutItem (POST /orders) and GetItem (GET /orders/{id}). grant.TableActions
+// adds the table key's kms:Decrypt, only through DynamoDB (kms:ViaService)
+// and only for this table's encryption context.
+func (o *OrdersTable) grantTo(fn grant.Grantee) {
+	grant.TableActions(fn, o.Table, "dynamodb:GetItem", "dynamodb:PutItem")
 }

@@ -29,7 +29,8 @@ type ServiceStack struct {
 // VPC: tasks in the private subnets, the load balancer in the public ones.
 // Dev runs one task without deletion protection; staging and prod run at
 // least two (Config.Service.HighAvailability, enforced by FargateService) with
-// deletion protection.
+// deletion protection. Every environment autoscales from DesiredCount up to
+// MaxCount.
 func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *ServiceStack {
 	stack := newStack(app, cfg, "Service", "api-service on Fargate behind an HTTPS load balancer")
 	s := &ServiceStack{Stack: stack}
@@ -53,14 +54,17 @@ func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *Service
 	nag.SuppressDefault(s.DbPassword, "NIST.800.53.R5-SecretsManagerRotationEnabled", reason)
 
 	s.Service = fargateservice.New(stack, "ApiService", &fargateservice.Props{
-		Vpc:                       network.Network.Vpc,
-		VpcSubnets:                network.Network.PrivateSubnetSelection(),
-		LoadBalancerSubnets:       network.Network.PublicSubnetSelection(),
-		Image:                     cfg.Service.Image,
-		Certificate:               awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("Certificate"), jsii.String(cfg.Service.CertificateArn)),
-		SecretsManager:            map[string]awssecretsmanager.ISecret{"DB_PASSWORD": s.DbPassword},
-		SecretKeys:                []awskms.IKey{keyRef},
-		DesiredCount:              cfg.Service.DesiredCount,
+		Vpc:                 network.Network.Vpc,
+		VpcSubnets:          network.Network.PrivateSubnetSelection(),
+		LoadBalancerSubnets: network.Network.PublicSubnetSelection(),
+		Image:               cfg.Service.Image,
+		Certificate:         awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("Certificate"), jsii.String(cfg.Service.CertificateArn)),
+		SecretsManager:      map[string]awssecretsmanager.ISecret{"DB_PASSWORD": s.DbPassword},
+		SecretKeys:          []awskms.IKey{keyRef},
+		// The floor of the task count; autoscaling owns the count between it
+		// and MaxCount, so the service carries no DesiredCount (a deploy
+		// would reset the running count to it).
+		MinCapacity:               cfg.Service.DesiredCount,
 		MaxCapacity:               cfg.Service.MaxCount,
 		RequireHighAvailability:   cfg.Service.HighAvailability,
 		DisableDeletionProtection: !cfg.TerminationProtection,

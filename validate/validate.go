@@ -156,10 +156,16 @@ func ChildPath(scope constructs.IConstruct, id string) string {
 // RETAIN) for resources that can be retained or destroyed but not
 // snapshotted; what names them in the rule, e.g. "S3 buckets".
 func RemovalPolicy(value, what string) error {
+	return RemovalPolicyDefault(value, what, "RETAIN")
+}
+
+// RemovalPolicyDefault is RemovalPolicy for a construct whose default (the
+// meaning of "") is def, e.g. "RETAIN_ON_UPDATE_OR_DELETE"; the fix names it.
+func RemovalPolicyDefault(value, what, def string) error {
 	switch value {
 	case "", "RETAIN", "DESTROY", "RETAIN_ON_UPDATE_OR_DELETE":
 		return nil
 	}
 	return Fail("RemovalPolicy", value, what+" can be retained or destroyed, not snapshotted",
-		"use RemovalPolicy_RETAIN (the default) or, in dev only, RemovalPolicy_DESTROY")
+		"use RemovalPolicy_"+def+" (the default), RemovalPolicy_RETAIN or, in dev only, RemovalPolicy_DESTROY")
 }

@@ -16,7 +16,7 @@ import (
 // CPU, memory and running tasks below the minimum capacity.
 func (fs *FargateService) addAlarms(s *settings) {
 	if s.AlarmTopic == nil {
-		awscdk.Annotations_Of(fs.Construct).AddWarningV2(jsii.String("groundwork:fargateservice:no-alarms"),
+		awscdk.Annotations_Of(fs).AddWarningV2(jsii.String("groundwork:fargateservice:no-alarms"),
 			jsii.String("no AlarmTopic: the service's alarms are not created; pass the environment's alarm topic"), nil)
 		return
 	}
@@ -61,6 +61,6 @@ func (fs *FargateService) addAlarms(s *settings) {
 			Description: fmt.Sprintf("%s: fewer than %d tasks running for 10 minutes (Container Insights). Check the service events and stopped tasks.", path, s.MinCapacity)},
 	)
 	for _, spec := range specs {
-		fs.Alarms = append(fs.Alarms, alarm.New(fs.Construct, s.AlarmTopic, spec))
+		fs.Alarms = append(fs.Alarms, alarm.New(fs, s.AlarmTopic, spec))
 	}
 }

@@ -105,25 +105,27 @@ type image struct {
 	repository awsecr.IRepository
 }
 
-// newImage builds the container image of s.
-func newImage(scope constructs.Construct, s *settings) image {
-	if s.ImageAsset != "" {
+// newImage builds a container image from a validated Image reference or
+// ImageAsset directory; prefix distinguishes the construct ids of a second
+// image (the init container's).
+func newImage(scope constructs.Construct, prefix, imageRef, imageAsset string, arch Architecture) image {
+	if imageAsset != "" {
 		platform := awsecrassets.Platform_LINUX_AMD64()
-		if s.Architecture == ArchitectureARM64 {
+		if arch == ArchitectureARM64 {
 			platform = awsecrassets.Platform_LINUX_ARM64()
 		}
-		asset := awsecrassets.NewDockerImageAsset(scope, jsii.String("ImageAsset"), &awsecrassets.DockerImageAssetProps{
-			Directory: jsii.String(s.ImageAsset),
+		asset := awsecrassets.NewDockerImageAsset(scope, jsii.String(prefix+"ImageAsset"), &awsecrassets.DockerImageAssetProps{
+			Directory: jsii.String(imageAsset),
 			Platform:  platform,
 		})
 		return image{container: awsecs.ContainerImage_FromDockerImageAsset(asset), repository: asset.Repository()}
 	}
-	ref, _ := parseImage(s.Image) // validated
+	ref, _ := parseImage(imageRef) // validated
 	if ref.ecr == nil {
-		return image{container: awsecs.ContainerImage_FromRegistry(jsii.String(s.Image), nil)}
+		return image{container: awsecs.ContainerImage_FromRegistry(jsii.String(imageRef), nil)}
 	}
 	e := ref.ecr
-	repo := awsecr.Repository_FromRepositoryAttributes(scope, jsii.String("Repository"), &awsecr.RepositoryAttributes{
+	repo := awsecr.Repository_FromRepositoryAttributes(scope, jsii.String(prefix+"Repository"), &awsecr.RepositoryAttributes{
 		RepositoryName: jsii.String(e.repository),
 		RepositoryArn:  jsii.String(fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", e.partition, e.region, e.account, e.repository)),
 	})

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
 	"github.com/aws/jsii-runtime-go"
 
@@ -27,7 +28,7 @@ import (
 // addresses are not known here; add narrower egress (e.g. to a database's
 // security group) through ServiceSecurityGroup.
 func (fs *FargateService) newSecurityGroups(s *settings) {
-	fs.ServiceSecurityGroup = awsec2.NewSecurityGroup(fs.Construct, jsii.String("ServiceSecurityGroup"), &awsec2.SecurityGroupProps{
+	fs.ServiceSecurityGroup = awsec2.NewSecurityGroup(fs, jsii.String("ServiceSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              s.Vpc,
 		Description:      jsii.String("Tasks of " + *fs.Node().Path()),
 		AllowAllOutbound: jsii.Bool(false),
@@ -39,7 +40,7 @@ func (fs *FargateService) newSecurityGroups(s *settings) {
 		return
 	}
 
-	fs.LoadBalancerSecurityGroup = awsec2.NewSecurityGroup(fs.Construct, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
+	fs.LoadBalancerSecurityGroup = awsec2.NewSecurityGroup(fs, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              s.Vpc,
 		Description:      jsii.String("Load balancer of " + *fs.Node().Path()),
 		AllowAllOutbound: jsii.Bool(false),
@@ -76,7 +77,7 @@ func (fs *FargateService) newLoadBalancer(s *settings) {
 			subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 		}
 	}
-	fs.LoadBalancer = elbv2.NewApplicationLoadBalancer(fs.Construct, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
+	fs.LoadBalancer = elbv2.NewApplicationLoadBalancer(fs, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
 		Vpc:                     s.Vpc,
 		VpcSubnets:              subnets,
 		InternetFacing:          jsii.Bool(!s.Internal),
@@ -86,7 +87,7 @@ func (fs *FargateService) newLoadBalancer(s *settings) {
 	})
 	if s.DisableDeletionProtection {
 		fs.LoadBalancer.SetAttribute(jsii.String("deletion_protection.enabled"), jsii.String("false"))
-		awscdk.Annotations_Of(fs.Construct).AddWarningV2(jsii.String("groundwork:fargateservice:deletion-protection"),
+		awscdk.Annotations_Of(fs).AddWarningV2(jsii.String("groundwork:fargateservice:deletion-protection"),
 			jsii.String("the load balancer's deletion protection is off: a stack update or delete can remove it; use this in dev only"), nil)
 		nag.SuppressDefault(fs.LoadBalancer, "NIST.800.53.R5-ELBDeletionProtectionEnabled",
 			"The caller set DisableDeletionProtection for a disposable (dev) environment; staging and production keep the construct's default (on).")
@@ -97,7 +98,7 @@ func (fs *FargateService) newLoadBalancer(s *settings) {
 
 	fs.accessLogs(s)
 
-	fs.TargetGroup = elbv2.NewApplicationTargetGroup(fs.Construct, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
+	fs.TargetGroup = elbv2.NewApplicationTargetGroup(fs, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
 		Vpc: s.Vpc,
 		// HTTP from the load balancer to the task: TLS between ALB and task (the
 		// guidance asks for TLS between all components) needs a certificate in
@@ -153,9 +154,17 @@ func (fs *FargateService) newLoadBalancer(s *settings) {
 // load balancers (Regions opened since August 2022 use only it), and, in the
 // older Regions such as eu-west-1, the Region's Elastic Load Balancing
 // account, which AWS documents for them (as CDK does).
+//
+// In an environment-agnostic stack the Region is known only at deploy time:
+// the Elastic Load Balancing account comes from a mapping of every Region
+// the CDK knows (regioninfo), and a condition turns the regional statement
+// into a copy of the service-principal statement in the Regions that have no
+// such account. A Region newer than the CDK's region table fails the
+// deployment with "Unable to get mapping", as CDK's own regional facts do:
+// upgrade aws-cdk-go, or give the stack an explicit env.
 func (fs *FargateService) accessLogs(s *settings) {
-	stack := awscdk.Stack_Of(fs.Construct)
-	fs.AccessLogs = securebucket.New(fs.Construct, "AccessLogs", &securebucket.Props{
+	stack := awscdk.Stack_Of(fs)
+	fs.AccessLogs = securebucket.New(fs, "AccessLogs", &securebucket.Props{
 		Encryption:      securebucket.EncryptionS3Managed,
 		S3ManagedReason: "Elastic Load Balancing access log delivery supports only SSE-S3 (AES256) on the target bucket, not SSE-KMS",
 		RemovalPolicy:   s.RemovalPolicy,
@@ -164,19 +173,11 @@ func (fs *FargateService) accessLogs(s *settings) {
 	})
 	bucket := fs.AccessLogs.Bucket
 	logs := *bucket.ArnForObjects(jsii.String(s.AccessLogsPrefix + "/AWSLogs/" + *stack.Account() + "/*"))
-	if elbAccount := regioninfo.RegionInfo_Get(stack.Region()).Elbv2Account(); elbAccount != nil {
-		bucket.AddToResourcePolicy(iamx.Statement{
-			Sid:        "AllowRegionalLoadBalancerAccountLogDelivery",
-			Actions:    []string{"s3:PutObject"},
-			Resources:  []string{logs},
-			Principals: []awsiam.IPrincipal{awsiam.NewAccountPrincipal(elbAccount)},
-		}.Build())
-	}
-	bucket.AddToResourcePolicy(iamx.Statement{
+	delivery := iamx.Statement{
 		Sid:        "AllowLoadBalancerAccessLogDelivery",
 		Actions:    []string{"s3:PutObject"},
 		Resources:  []string{logs},
-		Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logdelivery.elasticloadbalancing.amazonaws.com"), nil)},
+		Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(elbLogDelivery), nil)},
 		Conditions: map[string]map[string]any{
 			"StringEquals": {"aws:SourceAccount": *stack.Account()},
 			// The load balancer names the bucket, so the bucket policy cannot
@@ -184,11 +185,114 @@ func (fs *FargateService) accessLogs(s *settings) {
 			// and Region's Application Load Balancers.
 			"ArnLike": {"aws:SourceArn": "arn:" + *stack.Partition() + ":elasticloadbalancing:" + *stack.Region() + ":" + *stack.Account() + ":loadbalancer/app/*"},
 		},
-	}.Build())
+	}
+	regional := func(account string) iamx.Statement {
+		return iamx.Statement{
+			Sid:        regionalLogDeliverySid,
+			Actions:    []string{"s3:PutObject"},
+			Resources:  []string{logs},
+			Principals: []awsiam.IPrincipal{awsiam.NewAccountPrincipal(jsii.String(account))},
+		}
+	}
+	if region := *stack.Region(); !unresolved(region) {
+		if elbAccount := regioninfo.RegionInfo_Get(jsii.String(region)).Elbv2Account(); elbAccount != nil {
+			bucket.AddToResourcePolicy(regional(*elbAccount).Build())
+		}
+	} else {
+		fs.agnosticLogDelivery(bucket, regional, delivery)
+	}
+	bucket.AddToResourcePolicy(delivery.Build())
 	fs.LoadBalancer.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
 	fs.LoadBalancer.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
 	fs.LoadBalancer.SetAttribute(jsii.String("access_logs.s3.prefix"), jsii.String(s.AccessLogsPrefix))
 	// Elastic Load Balancing tests the bucket permission when logging is
 	// switched on: create the policy first.
 	fs.LoadBalancer.Node().AddDependency(bucket.Policy())
+}
+
+const (
+	// elbLogDelivery is the service principal that delivers access logs.
+	elbLogDelivery = "logdelivery.elasticloadbalancing.amazonaws.com"
+	// regionalLogDeliverySid names the statement for the Region's Elastic
+	// Load Balancing account.
+	regionalLogDeliverySid = "AllowRegionalLoadBalancerAccountLogDelivery"
+	// noElbAccount marks, in the mapping, a Region without an Elastic Load
+	// Balancing account (one that uses the service principal).
+	noElbAccount = "none"
+)
+
+// agnosticLogDelivery adds the regional statement of an
+// environment-agnostic stack: its account from a CfnMapping of every Region
+// regioninfo knows, and, where a Region has none, the service principal with
+// the delivery statement's conditions instead (CloudFormation Fn::If on the
+// statement's Principal and Condition; AWS::NoValue drops the Condition of
+// the account principal, which sends no aws:SourceAccount).
+func (fs *FargateService) agnosticLogDelivery(bucket awss3.Bucket, regional func(string) iamx.Statement, delivery iamx.Statement) {
+	accounts := map[string]*map[string]any{}
+	for _, r := range *regioninfo.RegionInfo_Regions() {
+		account := noElbAccount
+		if a := r.Elbv2Account(); a != nil {
+			account = *a
+		}
+		accounts[*r.Name()] = &map[string]any{"account": account}
+	}
+	mapping := awscdk.NewCfnMapping(fs, jsii.String("ElbLogDeliveryAccounts"), &awscdk.CfnMappingProps{Mapping: &accounts})
+	account := mapping.FindInMap(awscdk.Aws_REGION(), jsii.String("account"), nil)
+	cond := awscdk.NewCfnCondition(fs, jsii.String("HasElbLogDeliveryAccount"), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(account, jsii.String(noElbAccount))),
+	})
+	bucket.AddToResourcePolicy(regional(*account).Build())
+
+	cfn := bucket.Policy().Node().DefaultChild().(awscdk.CfnResource)
+	cfn.AddPropertyOverride(jsii.String("PolicyDocument.Statement"), awscdk.Lazy_Any(&conditionalStatement{
+		stack: awscdk.Stack_Of(fs), document: bucket.Policy().Document(), condition: cond,
+		sid: regionalLogDeliverySid, fallbackSid: delivery.Sid,
+	}, nil))
+}
+
+// conditionalStatement renders a policy document's statements with the one
+// named sid made conditional: where condition is false, its Principal and
+// Condition are those of the statement named fallbackSid.
+type conditionalStatement struct {
+	stack       awscdk.Stack
+	document    awsiam.PolicyDocument
+	condition   awscdk.CfnCondition
+	sid         string
+	fallbackSid string
+}
+
+// Produce implements awscdk.IStableAnyProducer.
+func (c *conditionalStatement) Produce() any {
+	doc, _ := c.stack.Resolve(c.document).(map[string]any)
+	statements, _ := doc["Statement"].([]any)
+	noValue := map[string]any{"Ref": "AWS::NoValue"}
+	var fallback map[string]any
+	for _, st := range statements {
+		if m, ok := st.(map[string]any); ok && m["Sid"] == c.fallbackSid {
+			fallback = m
+		}
+	}
+	for i, st := range statements {
+		m, ok := st.(map[string]any)
+		if !ok || m["Sid"] != c.sid {
+			continue
+		}
+		out := map[string]any{}
+		for k, v := range m {
+			out[k] = v
+		}
+		cond := c.stack.Resolve(c.condition.LogicalId())
+		out["Principal"] = map[string]any{"Fn::If": []any{cond, m["Principal"], fallback["Principal"]}}
+		trueCondition := m["Condition"]
+		if trueCondition == nil {
+			trueCondition = noValue
+		}
+		falseCondition := fallback["Condition"]
+		if falseCondition == nil {
+			falseCondition = noValue
+		}
+		out["Condition"] = map[string]any{"Fn::If": []any{cond, trueCondition, falseCondition}}
+		statements[i] = out
+	}
+	return statements
 }

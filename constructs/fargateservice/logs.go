@@ -11,10 +11,10 @@ import (
 // encrypted with a customer-managed key of its own that CloudWatch Logs may
 // use for that one group.
 func (fs *FargateService) newLogs(s *settings) {
-	name := kmskey.LogGroupName(fs.Construct, "Logs")
-	fs.Key = kmskey.New(fs.Construct, "Key", "Encrypts the container logs of "+*fs.Node().Path(), s.RemovalPolicy,
-		kmskey.CloudWatchLogs(fs.Construct, name))
-	fs.LogGroup = awslogs.NewLogGroup(fs.Construct, jsii.String("Logs"), &awslogs.LogGroupProps{
+	name := kmskey.LogGroupName(fs, "Logs")
+	fs.Key = kmskey.New(fs, "Key", "Encrypts the container logs of "+*fs.Node().Path(), s.RemovalPolicy,
+		kmskey.CloudWatchLogs(fs, name))
+	fs.LogGroup = awslogs.NewLogGroup(fs, jsii.String("Logs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(name),
 		EncryptionKey: fs.Key,
 		Retention:     s.LogRetention,

@@ -119,6 +119,9 @@ type Props struct {
 	MemoryMiB int
 
 	// ContainerName names the container; it is also the log stream prefix.
+	// ECS allows up to 255 letters, digits, hyphens and underscores; the
+	// init container takes the name plus InitContainerSuffix, so up to 250
+	// here.
 	//
 	// Default: "app".
 	ContainerName string
@@ -136,14 +139,51 @@ type Props struct {
 	User string
 
 	// WritablePaths are mounted as writable scratch volumes (task ephemeral
-	// storage), because the root filesystem is read-only.
+	// storage), because the root filesystem is read-only. Each is an absolute
+	// directory other than /, given once.
 	//
-	// Default: ["/tmp"]. An empty, non-nil slice mounts none.
+	// Fargate creates these volumes as root-owned directories with mode 0755,
+	// which the non-root User cannot write (EACCES). So the task also runs an
+	// init container (named ContainerName + InitContainerSuffix, image
+	// InitImage) as root, non-essential, with the same volumes mounted at the
+	// same paths; it runs `chown <User> <path>...` and exits, and the
+	// application container starts only after it exited with status 0
+	// (container dependency SUCCESS). If it fails, the application container
+	// never starts, the task stops, and the deployment circuit breaker rolls
+	// the deployment back: a missing chown shows up at the first deployment,
+	// not as EACCES at run time.
+	//
+	// Default: ["/tmp"]. An empty, non-nil slice mounts none (and runs no
+	// init container).
 	WritablePaths []string
 
+	// InitImage is the image of the init container that gives WritablePaths
+	// to User. It must be pinned by digest ("<repository>@sha256:<64 hex>",
+	// printed by `docker buildx imagetools inspect <image>`), because it runs
+	// as root; an Amazon ECR image gets pull permissions like Image.
+	//
+	// What the image must do: have a `chown` executable on its PATH (the
+	// container runs it in exec form, without a shell: entry point "chown",
+	// command [User, WritablePaths...]), and, when User is a name rather
+	// than a numeric "uid" or "uid:gid", resolve that name (an /etc/passwd
+	// and /etc/group that know it). busybox, alpine and the distribution
+	// base images qualify; distroless and scratch images do not.
+	//
+	// Default: the application image (Image or ImageAsset), which then must
+	// meet the same requirements; give an InitImage when it is distroless.
+	// Groundwork does not default to a public image: a digest it cannot
+	// verify offline would either be wrong (every deployment fails) or
+	// unpinned.
+	InitImage string
+
 	// Environment holds plain configuration. A name that looks like a secret
-	// (PASSWORD, TOKEN, API_KEY, …) is rejected: pass it through
-	// SecretsManager or Parameters instead.
+	// (PASSWORD, TOKEN, API_KEY, …) is rejected, and so is a value that looks
+	// like one: an AWS access key id (AKIA…/ASIA…), a URL with a password
+	// (postgres://user:pass@host/db), a bearer token, a JSON Web Token
+	// (eyJ….….…) or 32 or more hex digits (a key; allowed in variables whose
+	// names end in _SHA, _DIGEST, _HASH, _CHECKSUM or _COMMIT, which carry
+	// published hashes). The error shows the value's length, never the value.
+	// Pass secrets through SecretsManager or Parameters instead.
 	//
 	// Default: none.
 	Environment map[string]string
@@ -196,29 +236,46 @@ type Props struct {
 	// RemovalPolicy applies to the stateful resources: the log group, its KMS
 	// key and the access-log bucket.
 	//
-	// Default: awscdk.RemovalPolicy_RETAIN. Use RemovalPolicy_DESTROY in dev only.
+	// Default: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE (DeletionPolicy
+	// RetainExceptOnCreate, UpdateReplacePolicy Retain): kept on delete and on
+	// replacement, but removed when the stack's first deployment fails and
+	// rolls back, so that the deployment can be retried without "already
+	// exists" errors or orphans. Use RemovalPolicy_DESTROY in dev only.
 	RemovalPolicy awscdk.RemovalPolicy
 
-	// DesiredCount is the number of tasks at deploy time.
+	// DesiredCount is the number of tasks of a service with a fixed count
+	// (MinCapacity equal to MaxCapacity), and the default MinCapacity. Set
+	// MinCapacity or DesiredCount, not both with different values.
+	//
+	// With autoscaling (MaxCapacity above MinCapacity, the default), the
+	// AWS::ECS::Service carries no DesiredCount: autoscaling owns the count,
+	// and a DesiredCount in the template would reset the running count on
+	// every deployment that updates the service (a prod service scaled to 6
+	// tasks under load would drop to 2). On create, ECS starts one task and
+	// registering the scalable target raises the count to MinCapacity.
 	//
 	// Default: 2 (one task per AZ in two AZs survives the loss of one).
 	DesiredCount int
 
-	// MinCapacity is the lower bound of CPU target-tracking autoscaling.
+	// MinCapacity is the floor of the task count: the lower bound of CPU
+	// target-tracking autoscaling.
 	//
 	// Default: DesiredCount.
 	MinCapacity int
 
-	// MaxCapacity is the upper bound of autoscaling.
+	// MaxCapacity is the upper bound of autoscaling. Equal to MinCapacity, it
+	// makes a service with a fixed count: no scalable target, and
+	// AWS::ECS::Service.DesiredCount set to it.
 	//
 	// Default: 4 × MinCapacity.
 	MaxCapacity int
 
-	// RequireHighAvailability makes DesiredCount or MinCapacity below 2 a
-	// validation error. Set it in staging and production configuration so that
-	// a typo cannot leave a service with a single task.
+	// RequireHighAvailability makes a MinCapacity (the floor of the task
+	// count, DesiredCount by default) below 2 a validation error. Set it in
+	// staging and production configuration so that a typo cannot leave a
+	// service with a single task.
 	//
-	// Default: false (the defaults themselves run 2 tasks).
+	// Default: false (the defaults themselves run at least 2 tasks).
 	RequireHighAvailability bool
 
 	// TaskRoleStatements are the application's own AWS permissions (the task
@@ -245,7 +302,11 @@ type Props struct {
 	Spot bool
 
 	// Certificate is the ACM certificate of the HTTPS listener. Required for a
-	// web service.
+	// web service. An ARN known at synthesis must be an ACM certificate ARN
+	// (arn:<partition>:acm:<region>:<account>:certificate/<UUID>, not an IAM
+	// server certificate) in the load balancer's Region; an ARN resolved at
+	// deploy time (a certificate created in the app) is left to
+	// CloudFormation.
 	//
 	// Default: none.
 	Certificate awscertificatemanager.ICertificate
@@ -359,6 +420,9 @@ const (
 	DefaultContainerPort = 8080
 	DefaultUser          = "1000:1000"
 	DefaultDesiredCount  = 2
+	// InitContainerSuffix is appended to ContainerName to name the init
+	// container that prepares WritablePaths.
+	InitContainerSuffix = "-init"
 	// DefaultMaxCapacityFactor × MinCapacity is the default MaxCapacity.
 	DefaultMaxCapacityFactor = 4
 	// DefaultTargetCpuUtilization is the autoscaling target: headroom for a
@@ -383,6 +447,10 @@ const (
 	DefaultHealthCheckStartPeriod = 60 * time.Second
 )
 
+// DefaultRemovalPolicy keeps the stateful resources on delete and on
+// replacement, except when the first deployment fails (a retryable create).
+const DefaultRemovalPolicy = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
+
 // DefaultWritablePaths are the scratch volumes mounted by default.
 var DefaultWritablePaths = []string{"/tmp"}
 
@@ -393,6 +461,9 @@ type settings struct {
 	gracePeriod time.Duration
 }
 
+// autoscaling reports whether autoscaling owns the task count.
+func (s *settings) autoscaling() bool { return s.MaxCapacity > s.MinCapacity }
+
 func (p *Props) withDefaults() settings {
 	s := settings{Props: *p}
 	def := func(v *int, d int) {
@@ -402,8 +473,9 @@ func (p *Props) withDefaults() settings {
 	}
 	def(&s.Cpu, DefaultCpu)
 	def(&s.MemoryMiB, DefaultMemoryMiB)
-	def(&s.DesiredCount, DefaultDesiredCount)
 	def(&s.MinCapacity, s.DesiredCount)
+	def(&s.MinCapacity, DefaultDesiredCount)
+	def(&s.DesiredCount, s.MinCapacity)
 	def(&s.MaxCapacity, DefaultMaxCapacityFactor*s.MinCapacity)
 	if !s.Worker {
 		def(&s.ContainerPort, DefaultContainerPort)
@@ -427,7 +499,7 @@ func (p *Props) withDefaults() settings {
 		s.LogRetention = DefaultLogRetention
 	}
 	if s.RemovalPolicy == "" {
-		s.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+		s.RemovalPolicy = DefaultRemovalPolicy
 	}
 	if p.HealthCheck != nil || !p.Worker {
 		hc := HealthCheck{}

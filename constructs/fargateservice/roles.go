@@ -23,16 +23,22 @@ var pullActions = []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUr
 // ecsSourceArn pins a role's trust policy to ECS in this account and region:
 // AWS's documented confused-deputy condition for ecs-tasks.amazonaws.com.
 func (fs *FargateService) ecsSourceArn() string {
-	stack := awscdk.Stack_Of(fs.Construct)
+	stack := awscdk.Stack_Of(fs)
 	return "arn:" + *stack.Partition() + ":ecs:" + *stack.Region() + ":" + *stack.Account() + ":*"
 }
 
 // newExecutionRole creates the role ECS itself uses to start a task: pull the
 // image, write the log stream and read exactly the injected secrets. Nothing
 // else; the application's own permissions live on the task role.
-func (fs *FargateService) newExecutionRole(s *settings, img image) {
+func (fs *FargateService) newExecutionRole(s *settings, images ...image) {
 	var statements []iamx.Statement
-	if img.repository != nil {
+	var repoArns []string
+	for _, img := range images {
+		if img.repository != nil {
+			repoArns = appendUnique(repoArns, *img.repository.RepositoryArn())
+		}
+	}
+	if len(repoArns) > 0 {
 		statements = append(statements,
 			iamx.Statement{
 				Sid:     "PullImageAuthorization",
@@ -43,7 +49,7 @@ func (fs *FargateService) newExecutionRole(s *settings, img image) {
 			iamx.Statement{
 				Sid:       "PullImage",
 				Actions:   pullActions,
-				Resources: []string{*img.repository.RepositoryArn()},
+				Resources: repoArns,
 			})
 	}
 	statements = append(statements, iamx.Statement{
@@ -85,7 +91,7 @@ func (fs *FargateService) newExecutionRole(s *settings, img image) {
 		keyArns = appendUnique(keyArns, *key.KeyArn())
 	}
 	if len(keyArns) > 0 {
-		region := *awscdk.Stack_Of(fs.Construct).Region()
+		region := *awscdk.Stack_Of(fs).Region()
 		statements = append(statements, iamx.Statement{
 			Sid: "DecryptSecrets", Actions: []string{"kms:Decrypt"}, Resources: keyArns,
 			// Only when Secrets Manager or SSM decrypts on the role's behalf.
@@ -96,38 +102,57 @@ func (fs *FargateService) newExecutionRole(s *settings, img image) {
 		})
 	}
 
-	fs.ExecutionRole = iamx.NewServiceRole(fs.Construct, "ExecutionRole", iamx.RoleProps{
+	fs.ExecutionRole = iamx.NewServiceRole(fs, "ExecutionRole", iamx.RoleProps{
 		Service:     ecsTasks,
 		SourceArn:   fs.ecsSourceArn(),
 		Description: "ECS task execution role of " + *fs.Node().Path() + ": image pull, log writes, secret reads",
 		Statements:  statements,
 	})
-	if img.repository != nil {
+	if len(repoArns) > 0 {
 		nag.Suppress(fs.Node().FindChild(jsii.String("ExecutionRolePolicy")).Node().DefaultChild(), "AwsSolutions-IAM5",
 			"ecr:GetAuthorizationToken has no resource-level permissions (the registry token is account-wide), so its "+
-				"Resource is *; the layer and image reads are scoped to the one repository.",
+				"Resource is *; the layer and image reads are scoped to the repositories of the task's images.",
 			"Resource::*")
 	}
 }
 
 // newTaskRole creates the application's role; its permissions come from
-// TaskRoleStatements and AddToTaskRolePolicy.
+// TaskRoleStatements, AddToTaskRolePolicy and the grant package, all through
+// one customer-managed policy (GrantPolicy).
 func (fs *FargateService) newTaskRole() {
-	fs.TaskRole = iamx.NewServiceRole(fs.Construct, "TaskRole", iamx.RoleProps{
+	fs.TaskRole = iamx.NewServiceRole(fs, "TaskRole", iamx.RoleProps{
 		Service:     ecsTasks,
 		SourceArn:   fs.ecsSourceArn(),
 		Description: "Task role of " + *fs.Node().Path() + ": the application's own AWS access",
 	})
 }
 
+// GrantPolicy returns the customer-managed policy attached to the task role,
+// in the service's stack, that TaskRoleStatements, AddToTaskRolePolicy and
+// the grant package (grant.BucketRead(svc, bucket), …) add their statements
+// to. It is created on the first call; the service waits for it, so that
+// tasks start with their permissions in place. It implements grant.Grantee.
+func (fs *FargateService) GrantPolicy() awsiam.ManagedPolicy {
+	if fs.taskPolicy == nil {
+		fs.taskPolicy = awsiam.NewManagedPolicy(fs, jsii.String("TaskRolePolicy"), &awsiam.ManagedPolicyProps{
+			Description: jsii.String("Permissions of " + *fs.TaskRole.Node().Path()),
+			Roles:       &[]awsiam.IRole{fs.TaskRole},
+		})
+		fs.Service.Node().AddDependency(fs.taskPolicy)
+	}
+	return fs.taskPolicy
+}
+
 // AddToTaskRolePolicy grants the application the given statements through the
-// task role's customer-managed policy. Each statement needs a Sid not yet in
-// that policy, explicit actions (no "*") and no bare "*" resource (the rules
-// of iamx.CheckStatements); it panics with a *validate.Error otherwise.
+// task role's customer-managed policy (GrantPolicy). Each statement needs a
+// Sid not yet added through this method, explicit actions (no "*") and no
+// bare "*" resource (the rules of iamx.CheckStatements); it panics with a
+// *validate.Error otherwise.
 //
-// Use it instead of TaskDefinition.AddToTaskRolePolicy or L2 grant helpers:
-// the task definition holds the role without policy updates, so those are
-// silently dropped.
+// Use it, or the grant package, instead of L2 grants
+// (bucket.GrantRead(svc.TaskRole), svc.TaskDefinition.AddToTaskRolePolicy):
+// those write wildcard actions without a Sid into the role's inline default
+// policy, and the construct fails synthesis when they do (grant.GuardRole).
 func (fs *FargateService) AddToTaskRolePolicy(statements ...awsiam.PolicyStatement) {
 	validate.Check("fargateservice", *fs.Node().Path(), errors.Join(iamx.CheckStatements("AddToTaskRolePolicy", statements, fs.taskSids)...))
 	if len(statements) == 0 {
@@ -139,15 +164,7 @@ func (fs *FargateService) AddToTaskRolePolicy(statements ...awsiam.PolicyStateme
 	for _, st := range statements {
 		fs.taskSids[*st.Sid()] = true
 	}
-	if fs.taskPolicy == nil {
-		fs.taskPolicy = awsiam.NewManagedPolicy(fs.Construct, jsii.String("TaskRolePolicy"), &awsiam.ManagedPolicyProps{
-			Description: jsii.String("Permissions of " + *fs.TaskRole.Node().Path()),
-			Roles:       &[]awsiam.IRole{fs.TaskRole},
-		})
-		// Tasks start with their permissions in place.
-		fs.Service.Node().AddDependency(fs.taskPolicy)
-	}
-	fs.taskPolicy.AddStatements(statements...)
+	fs.GrantPolicy().AddStatements(statements...)
 }
 
 func appendUnique(list []string, v string) []string {

@@ -17,6 +17,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/groundwork-cdk/groundwork/constructs/fargateservice"
+	"github.com/groundwork-cdk/groundwork/grant"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
@@ -32,7 +33,22 @@ const (
 	secretKey   = "arn:aws:kms:eu-west-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 	paramKey    = "arn:aws:kms:eu-west-1:123456789012:key/ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee"
 	ordersTable = "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
+	// initImage is a stand-in digest (tests never pull it).
+	initImage = "public.ecr.aws/docker/library/busybox@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	// ecrInitImage is an init image in another ECR repository.
+	ecrInitImage = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/tools/chown@sha256:2222222222222222222222222222222222222222222222222222222222222222"
 )
+
+// visited records the construct paths the test aspect saw.
+var visited []string
+
+// recordAspect is an aspect applied to a FargateService: it proves that
+// Aspects_Of accepts the construct and reaches its children.
+type recordAspect struct{}
+
+func (*recordAspect) Visit(node constructs.IConstruct) {
+	visited = append(visited, *node.Node().Path())
+}
 
 // One App, one synth for the whole package: each scenario is its own stack.
 var synth = testkit.Once(func() awscdk.App {
@@ -80,7 +96,6 @@ var synth = testkit.Once(func() awscdk.App {
 			StartPeriod: 120 * time.Second,
 		},
 		HealthCheckGracePeriod:  150 * time.Second,
-		DesiredCount:            3,
 		MinCapacity:             2,
 		MaxCapacity:             6,
 		RequireHighAvailability: true,
@@ -95,6 +110,7 @@ var synth = testkit.Once(func() awscdk.App {
 		DisableDeletionProtection: true,
 		RemovalPolicy:             awscdk.RemovalPolicy_DESTROY,
 		WritablePaths:             []string{"/tmp", "/var/cache/app"},
+		InitImage:                 initImage,
 	})
 	svc.AddToTaskRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("WriteOrders"),
@@ -113,13 +129,92 @@ var synth = testkit.Once(func() awscdk.App {
 		Alarms:     fargateservice.AlarmThresholds{CPUPercent: 95},
 		Spot:       true,
 	})
+
+	// Fixed: a worker with a fixed count of 3 (no autoscaling), an init
+	// image from another ECR repository and three writable paths.
+	fixed := testkit.NewStack(app, "Fixed")
+	fargateservice.New(fixed, "Batch", &fargateservice.Props{
+		Vpc:           newVpc(fixed),
+		Image:         ecrImage,
+		Worker:        true,
+		DesiredCount:  3,
+		MaxCapacity:   3,
+		User:          "1000",
+		WritablePaths: []string{"/tmp", "/var/run/app", "/home/app/.cache"},
+		InitImage:     ecrInitImage,
+		AlarmTopic:    awssns.Topic_FromTopicArn(fixed, jsii.String("Alarms"), jsii.String(alarmTopicArn)),
+	})
+
+	// Agnostic: a web service in an environment-agnostic stack (no account,
+	// no region): the Region is known only at deploy time.
+	agnostic := awscdk.NewStack(app, jsii.String("Agnostic"), nil)
+	fargateservice.New(agnostic, "Api", &fargateservice.Props{
+		Vpc:   newAgnosticVpc(agnostic),
+		Image: digestImage,
+		Certificate: awscertificatemanager.Certificate_FromCertificateArn(agnostic, jsii.String("Cert"),
+			awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:acm:${AWS::Region}:${AWS::AccountId}:certificate/11111111-2222-3333-4444-555555555555"), nil)),
+		AlarmTopic: awssns.Topic_FromTopicArn(agnostic, jsii.String("Alarms"),
+			awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alarms"), nil)),
+	})
+
+	// Constructs: the service used where CDK takes a construct.
+	cs := testkit.NewStack(app, "Constructs")
+	before := ssmParam(cs, "Before")
+	svc2 := fargateservice.New(cs, "Svc", &fargateservice.Props{
+		Vpc: newVpc(cs), Image: ecrImage, Worker: true,
+		AlarmTopic: awssns.Topic_FromTopicArn(cs, jsii.String("Alarms"), jsii.String(alarmTopicArn)),
+	})
+	awscdk.Tags_Of(svc2).Add(jsii.String("Team"), jsii.String("payments"), nil)
+	awscdk.Aspects_Of(svc2).Add(&recordAspect{}, nil)
+	awscdk.Annotations_Of(svc2).AddInfo(jsii.String("annotated through the service"))
+	svc2.Node().AddDependency(before)
+	after := ssmParam(cs, "After")
+	after.Node().AddDependency(svc2)
+	ssmParam(svc2, "Child")
+	stackOf = *awscdk.Stack_Of(svc2).StackName()
+	var g grant.Grantee = svc2
+	g.GrantPolicy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("SendJobs"), Actions: jsii.Strings("sqs:SendMessage"),
+		Resources: jsii.Strings("arn:aws:sqs:eu-west-1:123456789012:jobs"),
+	}))
+	svc2.AddToTaskRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("ReadOrders"), Actions: jsii.Strings("dynamodb:GetItem"), Resources: jsii.Strings(ordersTable),
+	}))
+	samePolicy = g.GrantPolicy() == svc2.GrantPolicy()
 	return app
 })
+
+// Recorded while the App is built.
+var (
+	stackOf    string
+	samePolicy bool
+)
 
 func stack(t *testing.T, name string) *testkit.Stack { return synth.Stack(t, name) }
 
 func cert(scope constructs.Construct) awscertificatemanager.ICertificate {
 	return awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("Cert"), jsii.String(certArn))
+}
+
+// ssmParam is a small resource to depend on and to nest.
+func ssmParam(scope constructs.Construct, id string) awsssm.StringParameter {
+	return awsssm.NewStringParameter(scope, jsii.String(id), &awsssm.StringParameterProps{StringValue: jsii.String(id)})
+}
+
+// newAgnosticVpc is newVpc for an environment-agnostic stack: two AZs from
+// Fn::GetAZs, no literal Region.
+func newAgnosticVpc(scope constructs.Construct) awsec2.IVpc {
+	vpc := awsec2.NewVpc(scope, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs:                       jsii.Number(2),
+		RestrictDefaultSecurityGroup: jsii.Bool(false),
+		NatGateways:                  jsii.Number(1),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
+			{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
+			{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(24)},
+		},
+	})
+	suppressVpc(vpc)
+	return vpc
 }
 
 // newVpc is a stand-in for the ThreeTierVpc construct: public and
@@ -135,6 +230,11 @@ func newVpc(scope constructs.Construct) awsec2.IVpc {
 			{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(24)},
 		},
 	})
+	suppressVpc(vpc)
+	return vpc
+}
+
+func suppressVpc(vpc awsec2.Vpc) {
 	var suppressions []*cdknag.NagPackSuppression
 	for _, rule := range []string{
 		"AwsSolutions-VPC7",
@@ -147,5 +247,4 @@ func newVpc(scope constructs.Construct) awsec2.IVpc {
 			Reason: jsii.String("Test stand-in for the ThreeTierVpc construct, which owns these controls.")})
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(vpc, &suppressions, jsii.Bool(true))
-	return vpc
 }

@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/audit"
 	"github.com/groundwork-cdk/groundwork/iamx"
@@ -19,8 +22,12 @@ import (
 // envName is a POSIX environment variable name.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// validate checks p before any resource exists.
-func (p *Props) validate() error {
+// containerName is what ECS accepts as a container name.
+var containerName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// validate checks p before any resource exists; stack is the stack the
+// service will be in.
+func (p *Props) validate(stack awscdk.Stack) error {
 	s := p.withDefaults()
 	var errs []error
 	fail := func(field string, value any, rule, fix string) {
@@ -85,14 +92,12 @@ func (p *Props) validate() error {
 		fail("User", s.User, "the container must not run as root (a container escape then starts with root privileges)",
 			`run as an unprivileged user, e.g. "1000:1000" (the default); give that user ownership of what it writes in the image`)
 	}
-	if !envName.MatchString(s.ContainerName) {
-		fail("ContainerName", s.ContainerName, "a container name is letters, digits and underscores", `use e.g. "api"`)
+	if max := 255 - len(InitContainerSuffix); !containerName.MatchString(s.ContainerName) || len(s.ContainerName) > max {
+		fail("ContainerName", s.ContainerName,
+			fmt.Sprintf("ECS container names are up to 255 letters, digits, hyphens and underscores (ECS ContainerDefinition name), and the init container adds %q, so up to %d here", InitContainerSuffix, max),
+			`use e.g. "api" or "order-api"`)
 	}
-	for _, path := range p.WritablePaths {
-		if !strings.HasPrefix(path, "/") || path == "/" {
-			fail("WritablePaths", path, "a writable path is an absolute directory other than /", `use e.g. "/tmp"`)
-		}
-	}
+	errs = append(errs, p.validateWritablePaths()...)
 	errs = append(errs, p.validateEnvironment()...)
 	if s.healthCheck != nil {
 		errs = append(errs, s.validateHealthCheck()...)
@@ -114,20 +119,29 @@ func (p *Props) validate() error {
 	// Scaling.
 	switch {
 	case p.DesiredCount < 0 || p.MinCapacity < 0 || p.MaxCapacity < 0:
-		fail("DesiredCount", p.DesiredCount, "task counts cannot be negative", "use a positive count, or 0 for the default")
-	case s.MinCapacity > s.DesiredCount || s.DesiredCount > s.MaxCapacity:
-		fail("DesiredCount", s.DesiredCount, fmt.Sprintf("autoscaling needs MinCapacity (%d) <= DesiredCount (%d) <= MaxCapacity (%d)", s.MinCapacity, s.DesiredCount, s.MaxCapacity),
-			"adjust the counts so that they are ordered")
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"DesiredCount", p.DesiredCount}, {"MinCapacity", p.MinCapacity}, {"MaxCapacity", p.MaxCapacity}} {
+			if f.v < 0 {
+				fail(f.name, f.v, "task counts cannot be negative", "use a positive count, or 0 for the default")
+			}
+		}
+	case p.DesiredCount != 0 && p.MinCapacity != 0 && p.DesiredCount != p.MinCapacity:
+		fail("DesiredCount", p.DesiredCount,
+			fmt.Sprintf("MinCapacity (%d) is the floor of the task count; with autoscaling the service carries no DesiredCount (it would reset the running count on every deployment), and with a fixed count DesiredCount is MinCapacity", p.MinCapacity),
+			"drop DesiredCount and keep MinCapacity, or set both to the same value")
+	case s.MinCapacity > s.MaxCapacity:
+		fail("MaxCapacity", s.MaxCapacity, fmt.Sprintf("autoscaling needs MinCapacity (%d) <= MaxCapacity (%d)", s.MinCapacity, s.MaxCapacity),
+			"raise MaxCapacity, or set it equal to MinCapacity for a fixed count")
 	}
-	if p.RequireHighAvailability {
-		if s.DesiredCount < 2 {
-			fail("DesiredCount", s.DesiredCount, "RequireHighAvailability asks for at least 2 tasks, so that losing one task or one AZ leaves the service running",
-				"set DesiredCount to 2 or more (the default is 2)")
+	if p.RequireHighAvailability && s.MinCapacity < 2 {
+		field, v := "MinCapacity", p.MinCapacity
+		if v == 0 {
+			field, v = "DesiredCount", p.DesiredCount
 		}
-		if s.MinCapacity < 2 {
-			fail("MinCapacity", s.MinCapacity, "RequireHighAvailability asks for at least 2 tasks, or autoscaling may scale in to one",
-				"set MinCapacity to 2 or more (the default is DesiredCount)")
-		}
+		fail(field, v, fmt.Sprintf("RequireHighAvailability asks for a floor (MinCapacity, by default DesiredCount) of at least 2 tasks, so that losing one task or one AZ leaves the service running; the floor here is %d", s.MinCapacity),
+			"set MinCapacity to 2 or more (the default is 2)")
 	}
 
 	// Network placement.
@@ -147,6 +161,9 @@ func (p *Props) validate() error {
 
 	// Task role.
 	errs = append(errs, iamx.CheckStatements("TaskRoleStatements", p.TaskRoleStatements, nil)...)
+	if p.Certificate != nil && !p.Worker {
+		errs = append(errs, checkCertificate(*p.Certificate.CertificateArn(), stack)...)
+	}
 
 	// Worker, Spot and the load balancer.
 	if p.Spot && !p.Worker {
@@ -212,6 +229,11 @@ func (p *Props) validateEnvironment() []error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.Environment)) {
 		check("Environment", name)
+		if kind := secretValueKind(name, p.Environment[name]); kind != "" {
+			errs = append(errs, validate.Fail(fmt.Sprintf("Environment[%q]", name), redacted(len(p.Environment[name])),
+				"the value looks like "+kind+", and environment values are stored in plain text in the task definition, the template and the console (the guidance: no secret values in environment variables; inject secrets via the secrets block)",
+				"store the value in Secrets Manager or SSM Parameter Store and pass it through SecretsManager or Parameters, and rotate it: it has been in your source"))
+		}
 		if audit.LooksLikeSecretName(name) {
 			errs = append(errs, validate.Fail("Environment", name,
 				"the name looks like a secret, and environment values are stored in plain text in the task definition (the guidance: inject secrets via the secrets block)",
@@ -298,3 +320,106 @@ func joinInts(list []int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Secret-looking environment values. Each names what it detects.
+var secretValues = []struct {
+	kind string
+	re   *regexp.Regexp
+}{
+	{"an AWS access key id", regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)},
+	{"a URL with a password", regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@`)},
+	{"a bearer token", regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}`)},
+	{"a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)},
+	{"a key (32 or more hex digits)", regexp.MustCompile(`(?:^|[^0-9A-Fa-f])[0-9A-Fa-f]{32,}(?:$|[^0-9A-Fa-f])`)},
+}
+
+// publicHash names a variable that carries a published hash (a commit, an
+// image digest), which may be long hex.
+var publicHash = regexp.MustCompile(`(?i)_(SHA|DIGEST|HASH|CHECKSUM|COMMIT)$`)
+
+// secretValueKind says what secret value has the shape of, or "".
+func secretValueKind(name, value string) string {
+	for _, sv := range secretValues {
+		if sv.re.MatchString(value) {
+			if strings.HasPrefix(sv.kind, "a key") && publicHash.MatchString(name) {
+				continue
+			}
+			return sv.kind
+		}
+	}
+	return ""
+}
+
+// redacted stands for a value that must not appear in an error message.
+type redacted int
+
+func (r redacted) String() string { return fmt.Sprintf("<redacted, %d characters>", int(r)) }
+
+// validateWritablePaths checks that each writable path is an absolute
+// directory other than /, given once.
+func (p *Props) validateWritablePaths() []error {
+	var errs []error
+	seen := map[string]int{}
+	for i, dir := range p.WritablePaths {
+		field := fmt.Sprintf("WritablePaths[%d]", i)
+		if !strings.HasPrefix(dir, "/") || path.Clean(dir) == "/" {
+			errs = append(errs, validate.Fail(field, dir, "a writable path is an absolute directory other than /", `use e.g. "/tmp"`))
+			continue
+		}
+		clean := path.Clean(dir)
+		if j, dup := seen[clean]; dup {
+			errs = append(errs, validate.Fail(field, dir,
+				fmt.Sprintf("the path is already WritablePaths[%d] (%q); ECS rejects a task definition that mounts two volumes at one container path", j, p.WritablePaths[j]),
+				"list each path once"))
+			continue
+		}
+		seen[clean] = i
+	}
+	if p.InitImage != "" {
+		switch ref, prob := parseImage(p.InitImage); {
+		case p.WritablePaths != nil && len(p.WritablePaths) == 0:
+			errs = append(errs, validate.Fail("InitImage", p.InitImage, "the init container prepares WritablePaths, and there are none", "drop InitImage"))
+		case prob != nil:
+			errs = append(errs, validate.Fail("InitImage", p.InitImage, prob.rule, prob.fix))
+		case ref.digest == "":
+			errs = append(errs, validate.Fail("InitImage", p.InitImage,
+				"the init container runs as root, so its image must be immutable: pinned by digest, not by tag",
+				fmt.Sprintf("pin the digest (%s@sha256:<64 hex>, printed by `docker buildx imagetools inspect %s`)", ref.name, p.InitImage)))
+		}
+	}
+	return errs
+}
+
+var (
+	// acmArn is an ACM certificate ARN: partition, region, account, UUID.
+	acmArn = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):acm:([a-z]{2}(?:-[a-z]+)+-[0-9]):([0-9]{12}):certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	// anyArn splits an ARN into partition, service, region and account.
+	anyArn = regexp.MustCompile(`^arn:([^:]*):([^:]*):([^:]*):([^:]*):`)
+)
+
+// checkCertificate checks a certificate ARN known at synthesis (an ARN
+// resolved at deploy time, e.g. of a certificate created in the same app,
+// is left to CloudFormation).
+func checkCertificate(arn string, stack awscdk.Stack) []error {
+	if unresolved(arn) {
+		return nil
+	}
+	fail := func(rule, fix string) []error { return []error{validate.Fail("Certificate", arn, rule, fix)} }
+	if m := anyArn.FindStringSubmatch(arn); m != nil && m[2] != "acm" {
+		return fail(fmt.Sprintf("the certificate is a %s ARN, not an AWS Certificate Manager one; Groundwork's HTTPS listener uses ACM certificates (the guidance: TLS everywhere with managed, auto-renewed certificates; cdk-nag ELBv2ACMCertificateRequired)", m[2]),
+			"import or request the certificate in ACM (in the load balancer's Region) and pass its arn:aws:acm:<region>:<account>:certificate/<id>")
+	}
+	m := acmArn.FindStringSubmatch(arn)
+	if m == nil {
+		return fail("an ACM certificate ARN is arn:<partition>:acm:<region>:<12-digit account>:certificate/<UUID> (ACM ARN format)",
+			"copy the ARN from the ACM console or `aws acm list-certificates --region <region>`")
+	}
+	if region := *stack.Region(); !unresolved(region) && m[2] != region {
+		return fail(fmt.Sprintf("the certificate is in %s, the load balancer in %s; an Application Load Balancer uses ACM certificates of its own Region only (Elastic Load Balancing: certificates must be in the same Region as the load balancer)", m[2], region),
+			fmt.Sprintf("request or import the certificate in ACM in %s and pass that ARN", region))
+	}
+	return nil
+}
+
+// unresolved reports whether s holds a CDK token (a value known at deploy).
+func unresolved(s string) bool { return *awscdk.Token_IsUnresolved(jsii.String(s)) }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -102,13 +103,18 @@ func TestValidation(t *testing.T) {
 		{"no VPC", web(func(p *fargateservice.Props) { p.Vpc = nil }),
 			[]string{"Vpc = <nil>", "need a VPC", "threetiervpc"}},
 		{"high availability with one task", web(func(p *fargateservice.Props) { p.RequireHighAvailability = true; p.DesiredCount = 1 }),
-			[]string{"DesiredCount = 1", "MinCapacity = 1", "at least 2 tasks", "set DesiredCount to 2 or more"}},
+			[]string{"DesiredCount = 1", "RequireHighAvailability asks for a floor (MinCapacity, by default DesiredCount) of at least 2 tasks", "the floor here is 1", "set MinCapacity to 2 or more"}},
 		{"high availability scaling in to one", web(func(p *fargateservice.Props) {
 			p.RequireHighAvailability = true
 			p.MinCapacity = 1
-		}), []string{"MinCapacity = 1", "scale in to one", "set MinCapacity to 2 or more"}},
-		{"unordered counts", web(func(p *fargateservice.Props) { p.MinCapacity = 3 }),
-			[]string{"DesiredCount = 2", "MinCapacity (3) <= DesiredCount (2) <= MaxCapacity (12)"}},
+			p.MaxCapacity = 6
+		}), []string{"MinCapacity = 1", "at least 2 tasks", "the floor here is 1", "set MinCapacity to 2 or more"}},
+		{"unordered counts", web(func(p *fargateservice.Props) { p.MinCapacity = 4; p.MaxCapacity = 3 }),
+			[]string{"MaxCapacity = 3", "MinCapacity (4) <= MaxCapacity (3)", "or set it equal to MinCapacity for a fixed count"}},
+		{"DesiredCount beside a different MinCapacity", web(func(p *fargateservice.Props) { p.DesiredCount = 3; p.MinCapacity = 2; p.MaxCapacity = 6 }),
+			[]string{"DesiredCount = 3", "MinCapacity (2) is the floor", "would reset the running count on every deployment", "drop DesiredCount and keep MinCapacity"}},
+		{"negative maximum", web(func(p *fargateservice.Props) { p.MaxCapacity = -1 }),
+			[]string{"MaxCapacity = -1", "cannot be negative"}},
 		{"task role statement without a Sid", web(func(p *fargateservice.Props) {
 			p.TaskRoleStatements = []awsiam.PolicyStatement{statement("", []string{"s3:GetObject"}, "arn:aws:s3:::b/*")}
 		}), []string{`TaskRoleStatements[0].Sid = ""`, "readable Sid", "set Sid"}},
@@ -146,8 +152,10 @@ func TestValidation(t *testing.T) {
 			[]string{"Architecture = Architecture(7)", "ArchitectureARM64"}},
 		{"port out of range", web(func(p *fargateservice.Props) { p.ContainerPort = 70000 }),
 			[]string{"ContainerPort = 70000", "a port is 1-65535"}},
-		{"container name with a hyphen", web(func(p *fargateservice.Props) { p.ContainerName = "my-app" }),
-			[]string{`ContainerName = "my-app"`, "letters, digits and underscores"}},
+		{"container name with a space", web(func(p *fargateservice.Props) { p.ContainerName = "my app" }),
+			[]string{`ContainerName = "my app"`, "up to 255 letters, digits, hyphens and underscores (ECS ContainerDefinition name)", `"order-api"`}},
+		{"container name too long for the init container's suffix", web(func(p *fargateservice.Props) { p.ContainerName = strings.Repeat("a", 251) }),
+			[]string{"ContainerName = \"aaaa", `the init container adds "-init", so up to 250 here`}},
 		{"fractional grace period", web(func(p *fargateservice.Props) { p.HealthCheckGracePeriod = 1500 * time.Millisecond }),
 			[]string{"HealthCheckGracePeriod = 1.5s", "whole, non-negative number of seconds"}},
 		{"negative count", web(func(p *fargateservice.Props) { p.DesiredCount = -1 }),
@@ -169,7 +177,29 @@ func TestValidation(t *testing.T) {
 		{"health check path without a slash", web(func(p *fargateservice.Props) { p.HealthCheckPath = "health" }),
 			[]string{`HealthCheckPath = "health"`, "starts with /"}},
 		{"relative writable path", web(func(p *fargateservice.Props) { p.WritablePaths = []string{"tmp"} }),
-			[]string{`WritablePaths = "tmp"`, "absolute directory"}},
+			[]string{`WritablePaths[0] = "tmp"`, "absolute directory other than /", `use e.g. "/tmp"`}},
+		{"root as a writable path", web(func(p *fargateservice.Props) { p.WritablePaths = []string{"/tmp", "//"} }),
+			[]string{`WritablePaths[1] = "//"`, "absolute directory other than /"}},
+		{"duplicate writable path", web(func(p *fargateservice.Props) { p.WritablePaths = []string{"/tmp", "/var/cache", "/tmp/"} }),
+			[]string{`WritablePaths[2] = "/tmp/"`, `already WritablePaths[0] ("/tmp")`, "mounts two volumes at one container path", "list each path once"}},
+		{"init image by tag", web(func(p *fargateservice.Props) { p.InitImage = "public.ecr.aws/docker/library/busybox:1.36.1" }),
+			[]string{`InitImage = "public.ecr.aws/docker/library/busybox:1.36.1"`, "runs as root", "pinned by digest, not by tag",
+				"pin the digest (public.ecr.aws/docker/library/busybox@sha256:<64 hex>", "docker buildx imagetools inspect"}},
+		{"init image by latest", web(func(p *fargateservice.Props) { p.InitImage = "busybox:latest" }),
+			[]string{`InitImage = "busybox:latest"`, "never latest", "pin the digest (busybox@sha256:<64 hex>"}},
+		{"init image without writable paths", web(func(p *fargateservice.Props) { p.WritablePaths = []string{}; p.InitImage = initImage }),
+			[]string{`InitImage = "public.ecr.aws`, "prepares WritablePaths, and there are none", "drop InitImage"}},
+		{"malformed certificate ARN", web(func(p *fargateservice.Props) {
+			p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(st, jsii.String("BadCert"), jsii.String("arn:aws:acm:eu-west-1:123:certificate/x"))
+		}), []string{`Certificate = "arn:aws:acm:eu-west-1:123:certificate/x"`, "arn:<partition>:acm:<region>:<12-digit account>:certificate/<UUID>", "aws acm list-certificates"}},
+		{"IAM server certificate", web(func(p *fargateservice.Props) {
+			p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(st, jsii.String("IamCert"),
+				jsii.String("arn:aws:iam::123456789012:server-certificate/api"))
+		}), []string{`Certificate = "arn:aws:iam::123456789012:server-certificate/api"`, "is a iam ARN, not an AWS Certificate Manager one", "ELBv2ACMCertificateRequired", "import or request the certificate in ACM"}},
+		{"certificate from another Region", web(func(p *fargateservice.Props) {
+			p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(st, jsii.String("UsEastCert"),
+				jsii.String("arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"))
+		}), []string{`Certificate = "arn:aws:acm:us-east-1:`, "the certificate is in us-east-1, the load balancer in eu-west-1", "same Region as the load balancer", "in ACM in eu-west-1"}},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -183,6 +213,74 @@ func TestValidation(t *testing.T) {
 			}
 		})
 	}
+	t.Run("secret-looking environment values", func(t *testing.T) {
+		for i, tc := range []struct {
+			name, variable, value, kind string
+		}{
+			{"AWS access key id", "UPLOADER", "AKIAIOSFODNN7EXAMPLE", "an AWS access key id"},
+			{"temporary access key id", "UPLOADER", "ASIAIOSFODNN7EXAMPLE", "an AWS access key id"},
+			{"URL with a password", "DATABASE_URL", "postgres://u:p@h/db", "a URL with a password"},
+			{"bearer token", "UPSTREAM_AUTH", "Bearer abcdef0123456789", "a bearer token"},
+			{"JWT", "UPSTREAM_AUTH", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "a JSON Web Token"},
+			{"hex key", "SIGNING", "0123456789abcdef0123456789abcdef", "a key (32 or more hex digits)"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				id := fmt.Sprintf("EnvValue%d", i)
+				msg := testkit.ValidationError(t, func() {
+					fargateservice.New(st, id, web(func(p *fargateservice.Props) { p.Environment = map[string]string{tc.variable: tc.value} }))
+				})
+				for _, w := range []string{`fargateservice "Invalid/` + id + `"`, fmt.Sprintf("Environment[%q] = <redacted, %d characters>", tc.variable, len(tc.value)),
+					"the value looks like " + tc.kind, "no secret values in environment variables", "pass it through SecretsManager or Parameters"} {
+					if !strings.Contains(msg, w) {
+						t.Errorf("message lacks %q:\n%s", w, msg)
+					}
+				}
+				if strings.Contains(msg, tc.value) {
+					t.Errorf("message shows the value:\n%s", msg)
+				}
+			})
+		}
+		t.Run("plain values pass", func(t *testing.T) {
+			testkit.Must(t, func() {
+				fargateservice.New(st, "PlainEnv", web(func(p *fargateservice.Props) {
+					p.Environment = map[string]string{
+						"UPSTREAM_URL": "https://api.example.com/v1", "DATABASE_HOST": "postgres://db.internal:5432/orders",
+						"GIT_SHA": "0123456789abcdef0123456789abcdef01234567", "REQUEST_ID_HEADER": "X-Request-Id",
+					}
+				}))
+			})
+		})
+	})
+	t.Run("scope and id", func(t *testing.T) {
+		props := web(func(*fargateservice.Props) {})
+		fargateservice.New(st, "Taken", props)
+		for _, tc := range []struct {
+			name  string
+			build func()
+			want  []string
+		}{
+			{"nil scope", func() { fargateservice.New(nil, "Api", props) },
+				[]string{`fargateservice "Api": invalid props`, "scope = <nil>", "needs a parent scope", "pass the stack"}},
+			{"empty id", func() { fargateservice.New(st, "", props) },
+				[]string{`fargateservice "Invalid/"`, `id = ""`, "must not be empty", "pass a non-empty id"}},
+			{"duplicate id", func() { fargateservice.New(st, "Taken", props) },
+				[]string{`fargateservice "Invalid/Taken"`, `id = "Taken"`, `"Invalid/Taken" already exists`, "give this construct another id"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				msg := testkit.ValidationError(t, tc.build)
+				for _, w := range tc.want {
+					if !strings.Contains(msg, w) {
+						t.Errorf("message lacks %q:\n%s", w, msg)
+					}
+				}
+			})
+		}
+	})
+	t.Run("container names with hyphens are valid", func(t *testing.T) {
+		testkit.Must(t, func() {
+			fargateservice.New(st, "Hyphen", web(func(p *fargateservice.Props) { p.ContainerName = "order-api_v2" }))
+		})
+	})
 	t.Run("all problems are reported together", func(t *testing.T) {
 		msg := testkit.ValidationError(t, func() { fargateservice.New(st, "Empty", nil) })
 		for _, w := range []string{"Vpc = <nil>", `Image = ""`, "Certificate = <nil>"} {

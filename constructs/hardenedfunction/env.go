@@ -4,6 +4,8 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/groundwork-cdk/groundwork/audit"
 )
 
 // envName is what Lambda accepts as an environment variable name: a letter,
@@ -36,7 +38,40 @@ var literalSecrets = []struct {
 	{regexp.MustCompile(`\bxox[abposr]-[0-9A-Za-z-]{10,}`), "a Slack token"},
 	{regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), "a Google API key"},
 	{regexp.MustCompile(`(?i)\b(password|passwd|pwd|secret|token|api_?key|apikey)\s*[=:]\s*[^\s&;,]+`), "a password=… style pair"},
-	{regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:[^/\s@]+@`), "a URL with embedded credentials"},
+	{regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:[^/\s@]+@`), "a URL with embedded credentials"},
+	{regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`), "a JSON Web Token"},
+	{regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/-]{8,}=*`), "an HTTP Authorization header credential"},
+}
+
+// hexKey matches 32 or more hex digits in a row: a 128-bit or longer key or
+// HMAC secret, or a digest (a commit SHA, a checksum). A digest is accepted
+// only when its variable's name says so (digestName).
+var hexKey = regexp.MustCompile(`(^|[^0-9A-Za-z])[0-9A-Fa-f]{32,}($|[^0-9A-Za-z])`)
+
+// digestName is a variable name that announces a hex digest rather than a key.
+var digestName = regexp.MustCompile(`(?i)(^|_)(SHA\d*|HASH|DIGEST|CHECKSUM|COMMIT|REVISION|ETAG|MD5)($|_)`)
+
+// secretNameExtra are secret-holding names that audit.LooksLikeSecretName
+// does not catch: short and joined spellings of password (DB_PASS, DBPASS,
+// ADMIN_PWD), passphrases and passcodes, and keys named by their purpose.
+var secretNameExtra = regexp.MustCompile(`(?i)(^|_)[A-Z0-9]*(PASS|PWD|PASSPHRASE|PASSCODE)($|_)|PRIVATE_?KEY|(^|_)(SIGNING|ENCRYPTION|HMAC|MASTER|SESSION|ACCESS|SECRET)_?KEY($|_)|(^|_)CREDS?($|_)`)
+
+// notSecretPass are words that end in PASS but say nothing of a password.
+var notSecretPass = regexp.MustCompile(`(?i)(^|_)(BY|COM|SUR|TRES|OVER|UNDER|MULTI|SINGLE|ONE|TWO|FIRST|SECOND)PASS($|_)`)
+
+// secretReference is a name that holds a reference to a secret, not a value.
+var secretReference = regexp.MustCompile(`(?i)_(ARN|NAME|ID)$`)
+
+// looksLikeSecretName reports whether an environment variable name says it
+// holds a secret value: audit's rule plus secretNameExtra.
+func looksLikeSecretName(name string) bool {
+	if audit.LooksLikeSecretName(name) {
+		return true
+	}
+	if secretReference.MatchString(name) {
+		return false
+	}
+	return secretNameExtra.MatchString(name) && !notSecretPass.MatchString(name)
 }
 
 // opaque matches token-like strings: no separators that ARNs, URLs, paths,
@@ -47,11 +82,14 @@ var opaque = regexp.MustCompile(`^[A-Za-z0-9+/=_-]{32,}$`)
 // what kind. Besides the known shapes it flags long, opaque, high-entropy
 // strings that mix upper case, lower case and digits (random keys), which
 // identifiers, hashes in hex, UUIDs and ARNs do not.
-func looksLikeLiteralSecret(value string) (string, bool) {
+func looksLikeLiteralSecret(name, value string) (string, bool) {
 	for _, s := range literalSecrets {
 		if s.re.MatchString(value) {
 			return s.what, true
 		}
+	}
+	if hexKey.MatchString(value) && !digestName.MatchString(name) {
+		return "a hex key of 32 or more digits", true
 	}
 	if opaque.MatchString(value) && mixedClasses(value) && entropy(value) >= 4.2 {
 		return "a long high-entropy string (a generated key or token)", true
@@ -94,3 +132,10 @@ func entropy(s string) float64 {
 func isToken(s string) bool {
 	return strings.Contains(s, "${Token[") || strings.Contains(s, "#{Token[")
 }
+
+// tokenMarker is how an unresolved CDK token appears inside a string.
+var tokenMarker = regexp.MustCompile(`[$#]\{Token\[[^\]]*\]\}`)
+
+// withoutTokens is s with its unresolved tokens removed: the part whose
+// length is known at synth time.
+func withoutTokens(s string) string { return tokenMarker.ReplaceAllString(s, "") }

@@ -24,6 +24,7 @@ import (
 	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
 	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
+	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
@@ -42,9 +43,20 @@ const (
 // capped by the permissions boundary, so that the audit sees a whole picture.
 func newStack(app awscdk.App, name string) awscdk.Stack {
 	st := testkit.NewStack(app, name)
-	boundary.Attach(st)
+	boundary.Attach(st, ceiling)
 	return st
 }
+
+// ceiling is what a HardenedFunction's role needs at most — its own
+// statements, the VPC actions, a secret — plus what the scenarios grant: a
+// stack that runs HardenedFunctions starts its permissions boundary from it.
+var ceiling = boundary.Ceiling{Actions: []string{
+	"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+	"kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage", "secretsmanager:GetSecretValue",
+	"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces",
+	"ec2:DescribeSubnets", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+	"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+}}
 
 // One App, one synth for the whole package: each scenario is its own stack.
 var synth = testkit.Once(func() awscdk.App {
@@ -110,7 +122,8 @@ var synth = testkit.Once(func() awscdk.App {
 	key := awskms.NewKey(custom, jsii.String("SharedKey"), &awskms.KeyProps{
 		EnableKeyRotation: jsii.Bool(true),
 		Policy: iamx.Document(iamx.Statement{Sid: "AllowAccountAdministration", Actions: []string{"kms:*"},
-			Resources: []string{"*"}, Principals: []awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()}}),
+			Resources: []string{"*"}, Principals: []awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()}},
+			kmskey.DenyCreateGrant()),
 	})
 	hardenedfunction.New(custom, "Export", &hardenedfunction.Props{
 		Entry:               hello,
@@ -137,6 +150,9 @@ var synth = testkit.Once(func() awscdk.App {
 		Code:          awslambda.Code_FromInline(jsii.String("exports.handler = async () => ({ statusCode: 204 });")),
 		EncryptionKey: awskms.Key_FromKeyArn(node, jsii.String("ImportedKey"), jsii.String(secretKeyArn)),
 	})
+
+	buildConstructScenario(newStack(app, "Construct"))
+	buildAgnosticScenario(app)
 	return app
 })
 
@@ -236,6 +252,7 @@ func TestDefaults(t *testing.T) {
 			"KeyPolicy": map[string]any{"Statement": []any{
 				map[string]any{"Sid": "AllowAccountAdministration", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
 					"Principal": map[string]any{"AWS": assertions.Match_AnyValue()}},
+				assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
 				map[string]any{"Sid": "AllowCloudWatchLogs", "Effect": "Allow", "Resource": "*",
 					"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
@@ -244,13 +261,12 @@ func TestDefaults(t *testing.T) {
 						"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*"}}},
 			}, "Version": "2012-10-17"},
 		}},
-		{"trust: lambda, pinned to the account and its functions", "AWS::IAM::Role", map[string]any{
+		{"trust: lambda, pinned to the account with aws:SourceAccount only (no aws:SourceArn)", "AWS::IAM::Role", map[string]any{
 			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
 				"Sid": "TrustService", "Effect": "Allow", "Action": "sts:AssumeRole",
 				"Principal": map[string]any{"Service": "lambda.amazonaws.com"},
 				"Condition": map[string]any{
 					"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"},
-					"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:*"},
 				},
 			}}, "Version": "2012-10-17"},
 			"ManagedPolicyArns": assertions.Match_Absent(),
@@ -264,8 +280,12 @@ func TestDefaults(t *testing.T) {
 					"Resource": []any{logGroupArn(":*"), logGroupArn()}},
 				map[string]any{"Sid": "WriteXRayTraces", "Effect": "Allow",
 					"Action": []any{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}, "Resource": "*"},
-				map[string]any{"Sid": "UseFunctionKey", "Effect": "Allow",
-					"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": key},
+				map[string]any{"Sid": "UseFunctionKeyViaSqs", "Effect": "Allow",
+					"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": key,
+					"Condition": map[string]any{"StringEquals": map[string]any{
+						"kms:ViaService":                    "sqs.eu-west-1.amazonaws.com",
+						"kms:EncryptionContext:aws:sqs:arn": s.Arn(t, "Hello/DeadLetterQueue"),
+					}}},
 				map[string]any{"Sid": "SendToDeadLetterQueue", "Effect": "Allow",
 					"Action": "sqs:SendMessage", "Resource": s.Arn(t, "Hello/DeadLetterQueue")},
 			}, "Version": "2012-10-17"},
@@ -291,14 +311,22 @@ func TestDefaults(t *testing.T) {
 			s.ResourceCountIs(t, typ, n)
 		}
 	})
-	t.Run("retained on delete and replacement", func(t *testing.T) {
+	t.Run("retained on delete and replacement, not after a failed first create", func(t *testing.T) {
 		for _, typ := range []string{"AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::SQS::Queue"} {
 			for _, id := range s.Resources(typ) {
 				r := s.Resource(t, id)
-				if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
-					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want Retain", id, r["DeletionPolicy"], r["UpdateReplacePolicy"])
+				if r["DeletionPolicy"] != "RetainExceptOnCreate" || r["UpdateReplacePolicy"] != "Retain" {
+					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want RetainExceptOnCreate, Retain",
+						id, r["DeletionPolicy"], r["UpdateReplacePolicy"])
 				}
 			}
+		}
+	})
+	t.Run("tracing and dead-letter queue on the function, nothing in a default policy", func(t *testing.T) {
+		s.ResourceCountIs(t, "AWS::IAM::Policy", 0)
+		fn := s.Resource(t, s.LogicalID(t, "Hello/Function"))
+		if strings.Contains(toJSON(t, fn), "DefaultPolicy") {
+			t.Errorf("the function refers to a default policy: %s", toJSON(t, fn["DependsOn"]))
 		}
 	})
 	t.Run("nag clean", func(t *testing.T) { testkit.RequireNagClean(t, s) })
@@ -384,12 +412,20 @@ func TestVpc(t *testing.T) {
 					"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}},
 				map[string]any{"Sid": "ReadSecretDbSecretArn", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
 					"Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-??????"},
+				map[string]any{"Sid": "CreateVpcNetworkInterfaces", "Effect": "Allow", "Action": "ec2:CreateNetworkInterface",
+					"Resource": []any{
+						"arn:aws:ec2:eu-west-1:123456789012:network-interface/*",
+						"arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0aaaaaaaaaaaaaaa1",
+						"arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0bbbbbbbbbbbbbbb2",
+						map[string]any{"Fn::Join": []any{"", []any{"arn:aws:ec2:eu-west-1:123456789012:security-group/", sg}}},
+					}},
 				map[string]any{"Sid": "ManageVpcNetworkInterfaces", "Effect": "Allow",
-					"Resource": "arn:aws:ec2:eu-west-1:123456789012:*/*", "Action": []any{
-						"ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-						"ec2:UnassignPrivateIpAddresses"}},
-				map[string]any{"Sid": "DescribeVpcNetworkInterfaces", "Effect": "Allow", "Resource": "*",
-					"Action": "ec2:DescribeNetworkInterfaces"},
+					"Resource": "arn:aws:ec2:eu-west-1:123456789012:network-interface/*", "Action": []any{
+						"ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"},
+					"Condition": map[string]any{"ArnEquals": map[string]any{
+						"ec2:Vpc": "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0123456789abcdef0"}}},
+				map[string]any{"Sid": "DescribeVpcNetwork", "Effect": "Allow", "Resource": "*",
+					"Action": []any{"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}},
 				map[string]any{"Sid": "ReadWriteOrders", "Effect": "Allow", "Action": []any{"dynamodb:GetItem", "dynamodb:PutItem"},
 					"Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"},
 				map[string]any{"Sid": "QueryOrders", "Effect": "Allow", "Action": "dynamodb:Query",
@@ -427,11 +463,10 @@ func TestCustomProps(t *testing.T) {
 			"MemorySize": 1024, "Timeout": 600, "ReservedConcurrentExecutions": 5, "KmsKeyArn": key,
 			"LoggingConfig": assertions.Match_ObjectLike(&map[string]any{"ApplicationLogLevel": "WARN", "SystemLogLevel": "WARN"}),
 		}},
-		{"trust pinned to the named function", "AWS::IAM::Role", map[string]any{
+		{"trust pinned to the account even for a named function", "AWS::IAM::Role", map[string]any{
 			"AssumeRolePolicyDocument": map[string]any{"Statement": []any{assertions.Match_ObjectLike(&map[string]any{
 				"Condition": map[string]any{
 					"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"},
-					"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:groundwork-export"},
 				}})}, "Version": "2012-10-17"}}},
 		{"no retries, 1 h", "AWS::Lambda::EventInvokeConfig", map[string]any{
 			"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 3600}},
@@ -472,7 +507,8 @@ func TestOtherRuntime(t *testing.T) {
 // scenario (with the tags and boundary the platform stacks add).
 func TestSecurityInvariants(t *testing.T) {
 	asm := assembly(t)
-	for name, retain := range map[string]bool{"Defaults": true, "Vpc": true, "Custom": false, "Node": true} {
+	for name, retain := range map[string]bool{"Defaults": true, "Vpc": true, "Custom": false, "Node": true,
+		"Construct": true, "Agnostic": true} {
 		t.Run(name, func(t *testing.T) {
 			s := asm.Stack(t, name)
 			for _, f := range audit.Check(s.Name, s.Template, audit.Options{RetainStateful: retain}) {
@@ -563,7 +599,7 @@ func toJSON(t *testing.T, v any) string {
 // at run time, silently.
 func TestBoundaryCoversEveryGrant(t *testing.T) {
 	allowed := map[string]bool{}
-	for _, a := range boundary.Allowed() {
+	for _, a := range ceiling.All() {
 		allowed[a] = true
 	}
 	asm := assembly(t)

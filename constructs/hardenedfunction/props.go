@@ -34,6 +34,16 @@ const (
 	DefaultMaxEventAge = 6 * time.Hour
 	// DefaultLogRetention is two weeks, as in the guidance example.
 	DefaultLogRetention = awslogs.RetentionDays_TWO_WEEKS
+	// DefaultRemovalPolicy keeps the key, the log group and the dead-letter
+	// queue when they are deleted or replaced (DeletionPolicy
+	// RetainExceptOnCreate, UpdateReplacePolicy Retain), but lets
+	// CloudFormation delete them when the stack's first create fails, so
+	// that a failed first deploy with a named log group can be retried
+	// instead of failing on "already exists".
+	DefaultRemovalPolicy = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
+	// MaxEnvironmentBytes is Lambda's limit on the total size of a
+	// function's environment variables, names and values together (4 KB).
+	MaxEnvironmentBytes = 4096
 	// DeadLetterRetention is how long failed events wait in the dead-letter
 	// queue: SQS's maximum, to leave time to investigate and replay.
 	DeadLetterRetention = 14 * 24 * time.Hour
@@ -122,9 +132,14 @@ type Props struct {
 	ReservedConcurrency *int
 
 	// Environment holds plain configuration (names, ARNs, flags). A name that
-	// looks like a secret (PASSWORD, TOKEN, API_KEY, …) or a value that looks
-	// like a literal credential is rejected: pass secrets through Secrets.
-	// Values are encrypted at rest with the construct's key.
+	// looks like a secret (PASSWORD, DB_PASS, *_PWD, TOKEN, API_KEY,
+	// *_PASSPHRASE, *_PRIVATE_KEY, …) or a value that looks like a literal
+	// credential (an access key id, a JWT, a hex key of 32 or more digits, a
+	// URL with a password, a Bearer token, …) is rejected: pass secrets
+	// through Secrets. A hex digest is accepted when its name says it is one
+	// (…_SHA, …_HASH, …_DIGEST, …_CHECKSUM). Names and values, with the ARNs
+	// of Secrets, may total at most 4 KB (MaxEnvironmentBytes, Lambda's
+	// limit). Values are encrypted at rest with the construct's key.
 	//
 	// Default: none.
 	Environment map[string]string
@@ -216,8 +231,10 @@ type Props struct {
 	// RemovalPolicy applies to the key, the log group and the dead-letter
 	// queue, on delete and on replacement.
 	//
-	// Default: awscdk.RemovalPolicy_RETAIN. Use RemovalPolicy_DESTROY only
-	// in dev stacks.
+	// Default: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
+	// (DefaultRemovalPolicy): retained on delete and replacement, removed
+	// only when the first create fails. Use RemovalPolicy_DESTROY only in
+	// dev stacks.
 	RemovalPolicy awscdk.RemovalPolicy
 
 	// AlarmTopic receives the function's alarms (alarm and OK actions):

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
-	"github.com/groundwork-cdk/groundwork/audit"
 	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/validate"
 )
@@ -200,17 +199,26 @@ func (p *Props) validateEnvironment() []error {
 		case reservedEnv[name]:
 			errs = append(errs, validate.Fail(field, name, "Lambda sets this variable itself and rejects it in the configuration",
 				"drop it; read it from the runtime environment"))
-		case audit.LooksLikeSecretName(name):
+		case looksLikeSecretName(name):
 			errs = append(errs, validate.Fail(field, name, "the name says it holds a secret; secrets never go into environment variables (the guidance: read them from Secrets Manager at cold start)",
 				`pass an awssecretsmanager.ISecret in Secrets, e.g. Secrets: {"`+secretRefName(name)+`": secret}, and read the value at cold start`))
 		}
 		if isToken(value) {
 			continue
 		}
-		if what, ok := looksLikeLiteralSecret(value); ok {
+		if what, ok := looksLikeLiteralSecret(name, value); ok {
+			fix := "store it in Secrets Manager and pass the awssecretsmanager.ISecret in Secrets instead"
+			if strings.HasPrefix(what, "a hex key") {
+				fix += "; if it is a digest, not a key, name the variable so (…_SHA, …_HASH, …_DIGEST or …_CHECKSUM)"
+			}
 			errs = append(errs, validate.Fail(field, redact(value, what), "a literal secret would sit in the template and the function configuration (the value is not repeated here)",
-				"store it in Secrets Manager and pass the awssecretsmanager.ISecret in Secrets instead"))
+				fix))
 		}
+	}
+	if n := p.environmentBytes(); n > MaxEnvironmentBytes {
+		errs = append(errs, validate.Fail("Environment", fmt.Sprintf("%d bytes in %d variables", n, len(p.Environment)+len(p.Secrets)),
+			fmt.Sprintf("Lambda limits the total size of a function's environment variables, names and values, to 4 KB (%d bytes); the function would fail to deploy", MaxEnvironmentBytes),
+			"move bulky configuration to SSM Parameter Store or S3 and pass its name or ARN instead"))
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.Secrets)) {
 		field := "Secrets[" + name + "]"
@@ -232,6 +240,27 @@ func (p *Props) validateEnvironment() []error {
 		}
 	}
 	return errs
+}
+
+// environmentBytes is the size Lambda counts against its 4 KB limit: every
+// name and value, in bytes. A value that is an unresolved token (a table
+// name, a secret created in the same app) counts with its literal parts only,
+// since its length is unknown until deployment.
+func (p *Props) environmentBytes() int {
+	n := 0
+	for name, value := range p.Environment {
+		n += len(name) + len(withoutTokens(value))
+	}
+	for name, secret := range p.Secrets {
+		n += len(name)
+		if secret == nil {
+			continue
+		}
+		if arn := secret.SecretArn(); arn != nil {
+			n += len(withoutTokens(*arn))
+		}
+	}
+	return n
 }
 
 func (p *Props) validateNetwork() []error {
@@ -296,7 +325,8 @@ func describeSelection(s *awsec2.SubnetSelection) string {
 
 // reservedSids are the Sids of the statements the construct writes itself.
 func reservedSids(p *Props) map[string]bool {
-	sids := map[string]bool{sidLogs: true, sidTraces: true, sidKey: true, sidDLQ: true, sidENI: true, sidENIs: true}
+	sids := map[string]bool{sidLogs: true, sidTraces: true, sidKey: true, sidDLQ: true,
+		sidCreateENI: true, sidENI: true, sidDescribe: true}
 	for name := range p.Secrets {
 		sids[secretSid(name)] = true
 		sids[secretKeySid(name)] = true

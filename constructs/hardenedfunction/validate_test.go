@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
@@ -171,6 +172,29 @@ func TestValidation(t *testing.T) {
 		{"Sid with a hyphen", node(func(p *hardenedfunction.Props) {
 			p.Statements = []awsiam.PolicyStatement{statement("Read-Orders", []string{"dynamodb:GetItem"}, []string{table})}
 		}), []string{`Statements[0].Sid = "Read-Orders"`, "letters and digits only", `e.g. "ReadOrders"`}},
+		// Environment names that say they hold a secret.
+		{"env var named DB_PASS", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"DB_PASS": "x"} }),
+			[]string{`Environment[DB_PASS] = "DB_PASS"`, "says it holds a secret", "DB_PASS_ARN"}},
+		{"env var named DBPASS", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"DBPASS": "x"} }),
+			[]string{`Environment[DBPASS] = "DBPASS"`, "says it holds a secret"}},
+		{"env var named ADMIN_PWD", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"ADMIN_PWD": "x"} }),
+			[]string{`Environment[ADMIN_PWD] = "ADMIN_PWD"`, "says it holds a secret"}},
+		{"env var named GPG_PASSPHRASE", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"GPG_PASSPHRASE": "x"} }),
+			[]string{`Environment[GPG_PASSPHRASE] = "GPG_PASSPHRASE"`, "says it holds a secret"}},
+		{"env var named TLS_PRIVATE_KEY", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"TLS_PRIVATE_KEY": "x"} }),
+			[]string{`Environment[TLS_PRIVATE_KEY] = "TLS_PRIVATE_KEY"`, "says it holds a secret"}},
+		{"env var named JWT_SIGNING_KEY", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"JWT_SIGNING_KEY": "x"} }),
+			[]string{`Environment[JWT_SIGNING_KEY] = "JWT_SIGNING_KEY"`, "says it holds a secret"}},
+		{"env var named SMTP_CREDS", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"SMTP_CREDS": "x"} }),
+			[]string{`Environment[SMTP_CREDS] = "SMTP_CREDS"`, "says it holds a secret"}},
+		// Lambda's 4 KB environment limit.
+		{"environment over 4 KB", node(func(p *hardenedfunction.Props) {
+			p.Environment = map[string]string{"CONFIG": strings.Repeat("x", 4000), "MORE": strings.Repeat("y", 100)}
+		}), []string{`Environment = "4110 bytes in 2 variables"`, "4 KB (4096 bytes)", "SSM Parameter Store or S3"}},
+		{"environment over 4 KB with a secret ARN", node(func(p *hardenedfunction.Props) {
+			p.Environment = map[string]string{"CONFIG": strings.Repeat("x", 4060)}
+			p.Secrets = map[string]awssecretsmanager.ISecret{"API_SECRET_ARN": secret}
+		}), []string{`Environment = "`, "bytes in 2 variables", "4 KB (4096 bytes)"}},
 		{"snapshot removal policy", node(func(p *hardenedfunction.Props) { p.RemovalPolicy = awscdk.RemovalPolicy_SNAPSHOT }),
 			[]string{`RemovalPolicy = "SNAPSHOT"`, "use RemovalPolicy_RETAIN"}},
 	}
@@ -221,6 +245,13 @@ func TestLiteralSecrets(t *testing.T) {
 		{"short password pair", "pwd=x1y2", "a password=… style pair"},
 		{"URL with credentials", "postgres://app:s3cr3t@db.internal:5432/orders", "a URL with embedded credentials"},
 		{"random key", "q8Zr3Vt0LmX9wKp2Yb7Nc4Hd6Jf1Gs5T", "a long high-entropy string"},
+		{"JWT", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "a JSON Web Token"},
+		{"AES-128 key in hex", "00112233445566778899aabbccddeeff", "a hex key of 32 or more digits"},
+		{"HMAC key in hex, upper case", "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08", "a hex key of 32 or more digits"},
+		{"temporary access key id", "ASIAY34FZKBOKMUTVV7A", "an AWS access key id"},
+		{"URL with a password and no user", "redis://:s3cr3tpass@cache.internal:6379/0", "a URL with embedded credentials"},
+		{"Bearer token", "Bearer abc123def456ghi789", "an HTTP Authorization header credential"},
+		{"Basic credentials", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "an HTTP Authorization header credential"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id := fmt.Sprintf("Fn%d", i)
@@ -236,6 +267,77 @@ func TestLiteralSecrets(t *testing.T) {
 			// Not even a prefix of the value: the message ends up in CI logs.
 			if strings.Contains(msg, tc.value[:4]) {
 				t.Errorf("message repeats the start of the secret value (%q):\n%s", tc.value[:4], msg)
+			}
+		})
+	}
+}
+
+// TestHexDigestNamedSo checks the fix for a hex value: a digest passes when
+// its name says so, and the same value under another name is refused with
+// that fix.
+func TestHexDigestNamedSo(t *testing.T) {
+	app := testkit.NewApp(nil)
+	st := testkit.NewStack(app, "Digest")
+	sha := "3f786850e387550fdab836ed7e6dc881de23001b"
+	msg := testkit.ValidationError(t, func() {
+		hardenedfunction.New(st, "Key", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"BUILD": sha} }))
+	})
+	for _, w := range []string{"Environment[BUILD] = <a 40-character value that looks like a hex key", "name the variable so (…_SHA, …_HASH"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("message lacks %q:\n%s", w, msg)
+		}
+	}
+	for i, name := range []string{"BUILD_SHA", "CONFIG_HASH", "PAYLOAD_DIGEST", "FILE_CHECKSUM"} {
+		testkit.Must(t, func() {
+			hardenedfunction.New(st, fmt.Sprintf("Ok%d", i), node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{name: sha} }))
+		})
+	}
+}
+
+// TestAcceptedEnvironment checks names and values that look close to the
+// rules but are plain configuration, and the 4 KB limit's edge.
+func TestAcceptedEnvironment(t *testing.T) {
+	app := testkit.NewApp(nil)
+	st := testkit.NewStack(app, "Accepted")
+	for i, env := range []map[string]string{
+		{"BYPASS_CACHE": "true", "PASSENGER_LIMIT": "4", "COMPASS_URL": "https://example.com"},
+		{"SIGNING_KEY_ARN": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", "KMS_KEY_ID": "alias/orders"},
+		{"REQUEST_ID": "123e4567-e89b-12d3-a456-426614174000", "AUTH_MODE": "Bearer", "DOCS": "https://example.com/a/b?c=d"},
+		{"CONFIG": strings.Repeat("x", 4096-len("CONFIG"))}, // exactly 4 KB
+	} {
+		testkit.Must(t, func() {
+			hardenedfunction.New(st, fmt.Sprintf("Fn%d", i), node(func(p *hardenedfunction.Props) { p.Environment = env }))
+		})
+	}
+}
+
+// TestScope checks where the construct may go.
+func TestScope(t *testing.T) {
+	app := testkit.NewApp(nil)
+	st := testkit.NewStack(app, "Scope")
+	hardenedfunction.New(st, "Taken", node(func(*hardenedfunction.Props) {}))
+	for _, tc := range []struct {
+		name  string
+		scope awscdk.Stack
+		id    string
+		want  []string
+	}{
+		{"nil scope", nil, "Fn", []string{`hardenedfunction "Fn": invalid props`, "scope = <nil>", "needs a parent", "pass the stack"}},
+		{"empty id", st, "", []string{`hardenedfunction "Scope/"`, `id = ""`, "must not be empty", "pass a non-empty id"}},
+		{"duplicate id", st, "Taken", []string{`hardenedfunction "Scope/Taken"`, `id = "Taken"`, `ids are unique within a scope: "Scope/Taken" already exists`, "give this construct another id"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := testkit.ValidationError(t, func() {
+				var scope constructsConstruct
+				if tc.scope != nil {
+					scope = tc.scope
+				}
+				hardenedfunction.New(scope, tc.id, node(func(*hardenedfunction.Props) {}))
+			})
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
 			}
 		})
 	}
@@ -339,3 +441,5 @@ func TestAssetHashFollowsSources(t *testing.T) {
 		t.Error("changing an imported package of the module left the asset hash unchanged")
 	}
 }
+
+type constructsConstruct = constructs.Construct

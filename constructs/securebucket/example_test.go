@@ -11,7 +11,9 @@ import (
 
 // A bucket for business data with every default: SSE-KMS with its own
 // rotating key, versioning, lifecycle, access logs to a dedicated bucket,
-// TLS-only policy, retained on delete.
+// TLS-only policy, retained on delete and replacement (but not after a failed
+// first create). A SecureBucket is a construct like any other: tag it, depend
+// on it, use it as a scope.
 func Example() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Billing"), &awscdk.StackProps{
@@ -19,6 +21,7 @@ func Example() {
 	})
 
 	invoices := securebucket.New(stack, "Invoices", nil)
+	awscdk.Tags_Of(invoices).Add(jsii.String("DataClass"), jsii.String("confidential"), nil)
 
 	fmt.Println(*invoices.Node().Path())
 	fmt.Println(invoices.Key != nil, invoices.AccessLogs != nil)

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/validate"
 )
@@ -71,25 +73,47 @@ type Props struct {
 	Lifecycle *Lifecycle
 
 	// AccessLogsBucket receives the server access logs. It must not be the
-	// bucket itself. If it is a bucket defined in the same app, the construct
-	// adds the log-delivery statement to its policy.
+	// bucket itself, and it must be able to receive logs: default encryption
+	// SSE-S3 (S3 delivers no logs to an SSE-KMS or DSSE-KMS target), no
+	// Object Lock default retention, same region and account. New rejects a
+	// target that breaks these rules where that is knowable at synthesis (a
+	// bucket defined in the app, or imported with its key or environment).
+	// If it is a bucket defined in the same app, the construct adds the
+	// log-delivery statement to its policy (Sid
+	// "AllowServerAccessLogsFrom<path>"); for an imported bucket it warns
+	// that the statement must be added by its owner. Any number of
+	// SecureBuckets can share one log bucket.
 	//
 	// Default: a dedicated, hardened log bucket created by the construct
 	// (SSE-S3, which S3 log delivery requires; versioned; TLS-only; logs
 	// expire after 365 days).
 	AccessLogsBucket awss3.IBucket
 
-	// AccessLogsPrefix is the key prefix of this bucket's logs in the log bucket.
+	// AccessLogsPrefix is the key prefix of this bucket's logs in the log
+	// bucket: at most MaxAccessLogsPrefixLength bytes of the characters AWS
+	// calls safe in object keys (letters, digits, and ! - _ . * ' ( ) /), not
+	// starting with "/", without empty or "."/".." path segments. Two buckets
+	// sharing a log bucket need different prefixes.
 	//
-	// Default: the construct id followed by "/".
+	// Default: the construct id followed by "/", e.g. "Invoices/"; with a
+	// given AccessLogsBucket, which other buckets may share, the construct's
+	// path within its stack followed by "/", e.g. "TeamA/Invoices/" (the
+	// whole path when the log bucket is in another stack).
 	AccessLogsPrefix string
 
 	// RemovalPolicy applies to the bucket, its key and its log bucket, on
 	// delete and on replacement.
 	//
-	// Default: awscdk.RemovalPolicy_RETAIN. Use RemovalPolicy_DESTROY only in
-	// dev stacks (the stack delete then fails while the bucket holds objects:
-	// Groundwork deliberately adds no auto-delete custom resource).
+	// Default: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
+	// (DefaultRemovalPolicy): CloudFormation DeletionPolicy
+	// RetainExceptOnCreate and UpdateReplacePolicy Retain. The bucket and key
+	// survive a stack delete and a replacement, but not the rollback of a
+	// failed first create, so that deploy can be retried (a bucket retained
+	// after a failed create, with a fixed BucketName, makes every retry fail
+	// with "already exists"). RemovalPolicy_RETAIN also retains after a
+	// failed create. Use RemovalPolicy_DESTROY only in dev stacks (the stack
+	// delete then fails while the bucket holds objects: Groundwork
+	// deliberately adds no auto-delete custom resource).
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -115,6 +139,16 @@ type Lifecycle struct {
 	// after the transitions. Default: 0, objects are kept.
 	ExpirationDays int
 }
+
+// DefaultRemovalPolicy is the removal policy when Props.RemovalPolicy is
+// empty: retained on delete and replacement, not after a failed first create.
+const DefaultRemovalPolicy = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
+
+// MaxAccessLogsPrefixLength is the longest AccessLogsPrefix accepted, in
+// bytes. S3 object keys are at most 1,024 bytes and S3 appends up to about
+// 170 bytes to the prefix (the partitioned format adds account, region,
+// source bucket name and date); 512 leaves room for both.
+const MaxAccessLogsPrefixLength = 512
 
 // Defaults of Lifecycle, from the guidance's S3 section.
 const (
@@ -145,16 +179,95 @@ func (l *Lifecycle) withDefaults() Lifecycle {
 	return out
 }
 
-// bucketName is S3's naming rule for general-purpose buckets.
-var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+// bucketNameChars is S3's character rule for general-purpose bucket names.
+var bucketNameChars = regexp.MustCompile(`^[a-z0-9.-]*$`)
+
+// ipAddress is the IP-address format S3 forbids as a bucket name.
+var ipAddress = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
+
+// Reserved bucket-name prefixes and suffixes (Amazon S3 User Guide, "General
+// purpose bucket naming rules"): S3 rejects names that use them.
+var (
+	reservedPrefixes = []string{"xn--", "sthree-", "amzn-s3-demo-"}
+	reservedSuffixes = []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}
+)
+
+// bucketNameRules returns each S3 naming rule name breaks.
+func bucketNameRules(name string) []string {
+	var broken []string
+	if n := len(name); n < 3 || n > 63 {
+		broken = append(broken, fmt.Sprintf("a bucket name is 3 to 63 characters long, this one has %d", n))
+	}
+	if !bucketNameChars.MatchString(name) {
+		broken = append(broken, "a bucket name has only lowercase letters, digits, dots and hyphens")
+	}
+	if name != "" && (!isAlnum(name[0]) || !isAlnum(name[len(name)-1])) {
+		broken = append(broken, "a bucket name starts and ends with a lowercase letter or digit")
+	}
+	if strings.Contains(name, "..") {
+		broken = append(broken, "a bucket name has no two adjacent dots")
+	}
+	if ipAddress.MatchString(name) {
+		broken = append(broken, "a bucket name is not formatted as an IP address")
+	}
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(name, p) {
+			broken = append(broken, fmt.Sprintf("the prefix %q is reserved", p))
+		}
+	}
+	for _, sfx := range reservedSuffixes {
+		if strings.HasSuffix(name, sfx) {
+			broken = append(broken, fmt.Sprintf("the suffix %q is reserved", sfx))
+		}
+	}
+	return broken
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// keySafe are the characters AWS calls safe in object key names.
+var keySafe = regexp.MustCompile(`^[A-Za-z0-9!_.*'()/-]*$`)
+
+// prefixRules returns each rule an access-log prefix breaks.
+func prefixRules(prefix string) []string {
+	var broken []string
+	if len(prefix) > MaxAccessLogsPrefixLength {
+		broken = append(broken, fmt.Sprintf("the prefix is %d bytes; S3 object keys are at most 1,024 bytes and S3 appends up to about 170 to the prefix, so Groundwork accepts at most %d", len(prefix), MaxAccessLogsPrefixLength))
+	}
+	if !keySafe.MatchString(prefix) {
+		broken = append(broken, "the prefix has characters outside those AWS calls safe in object keys (letters, digits, ! - _ . * ' ( ) /; Amazon S3 User Guide, object key naming guidelines)")
+	}
+	if strings.HasPrefix(prefix, "/") {
+		broken = append(broken, `the prefix starts with "/", which gives keys an empty first path segment that tools and the console mishandle`)
+	}
+	for _, seg := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(prefix, "/"), "/"), "/") {
+		if seg == "" && prefix != "" && prefix != "/" {
+			broken = append(broken, `the prefix has an empty path segment ("//"), which tools and the console mishandle`)
+			break
+		}
+		if seg == "." || seg == ".." {
+			broken = append(broken, `the prefix has a "." or ".." path segment, which S3 keeps but tools normalise away (AWS key naming guidelines)`)
+			break
+		}
+	}
+	return broken
+}
 
 // validate checks p before any resource exists.
 func (p *Props) validate() error {
 	var errs []error
-	if p.BucketName != "" && !bucketName.MatchString(p.BucketName) {
-		errs = append(errs, validate.Fail("BucketName", p.BucketName,
-			"S3 bucket names are 3-63 characters of lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
-			"choose a conforming name, or leave BucketName empty to let CloudFormation generate one"))
+	if p.BucketName != "" && !*awscdk.Token_IsUnresolved(jsii.String(p.BucketName)) {
+		if broken := bucketNameRules(p.BucketName); len(broken) > 0 {
+			errs = append(errs, validate.Fail("BucketName", p.BucketName,
+				strings.Join(broken, ", and ")+" (Amazon S3 User Guide, general purpose bucket naming rules)",
+				"choose a conforming name, or leave BucketName empty to let CloudFormation generate one"))
+		}
+	}
+	if p.AccessLogsPrefix != "" && !*awscdk.Token_IsUnresolved(jsii.String(p.AccessLogsPrefix)) {
+		if broken := prefixRules(p.AccessLogsPrefix); len(broken) > 0 {
+			errs = append(errs, validate.Fail("AccessLogsPrefix", p.AccessLogsPrefix, strings.Join(broken, ", and "),
+				`use a short prefix of letters, digits and "-", "_", "." ending in "/", e.g. "invoices/", or leave it empty for the default`))
+		}
 	}
 	switch p.Encryption {
 	case EncryptionKMS:
@@ -179,7 +292,7 @@ func (p *Props) validate() error {
 			"server access logs must go to a dedicated bucket, never to the bucket itself (each log write would log again)",
 			"leave AccessLogsBucket nil to get a dedicated log bucket, or pass another bucket"))
 	}
-	if err := validate.RemovalPolicy(string(p.RemovalPolicy), "S3 buckets"); err != nil {
+	if err := validate.RemovalPolicyDefault(string(p.RemovalPolicy), "S3 buckets", "RETAIN_ON_UPDATE_OR_DELETE"); err != nil {
 		errs = append(errs, err)
 	}
 	if p.Lifecycle != nil && !p.Lifecycle.Disabled {
@@ -209,18 +322,18 @@ func (l *Lifecycle) validate() []error {
 	eff := l.withDefaults()
 	if raw.TransitionToInfrequentAccessDays > 0 && raw.TransitionToInfrequentAccessDays < 30 {
 		errs = append(errs, validate.Fail("Lifecycle.TransitionToInfrequentAccessDays", raw.TransitionToInfrequentAccessDays,
-			"S3 moves objects to Standard-IA only after they are at least 30 days old",
+			"S3 moves objects to Standard-IA only after they are at least 30 days old and rejects a smaller TransitionInDays (S3 API reference, Transition.Days)",
 			"use 30 or more (the default is 30)"))
 	}
 	if eff.TransitionToInfrequentAccessDays >= 30 && eff.TransitionToGlacierDays > 0 &&
 		eff.TransitionToGlacierDays < eff.TransitionToInfrequentAccessDays+30 {
 		errs = append(errs, validate.Fail("Lifecycle.TransitionToGlacierDays", eff.TransitionToGlacierDays,
-			fmt.Sprintf("the Glacier transition must come at least 30 days after the Standard-IA transition (%d days), because Standard-IA bills a 30-day minimum", eff.TransitionToInfrequentAccessDays),
+			fmt.Sprintf("the Glacier transition must come at least 30 days after the Standard-IA transition (%d days): S3 keeps objects in Standard-IA for at least 30 days and rejects a rule that moves them on sooner (Amazon S3 User Guide, lifecycle transition constraints)", eff.TransitionToInfrequentAccessDays),
 			fmt.Sprintf("set it to %d or more", eff.TransitionToInfrequentAccessDays+30)))
 	}
 	if raw.ExpirationDays > 0 && raw.ExpirationDays <= eff.TransitionToGlacierDays {
 		errs = append(errs, validate.Fail("Lifecycle.ExpirationDays", raw.ExpirationDays,
-			fmt.Sprintf("objects must expire after their last transition (Glacier at %d days); S3 rejects an expiration before it", eff.TransitionToGlacierDays),
+			fmt.Sprintf("objects must expire after their last transition (Glacier at %d days); S3 rejects an Expiration whose Days are not greater than a Transition's (Amazon S3 User Guide, lifecycle configuration)", eff.TransitionToGlacierDays),
 			fmt.Sprintf("set it above %d, or lower the transition days", eff.TransitionToGlacierDays)))
 	}
 	return errs

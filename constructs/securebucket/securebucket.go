@@ -3,13 +3,15 @@
 // a rotating customer-managed key and a bucket key, versioning, lifecycle
 // transitions, server access logs to a dedicated hardened bucket, and a bucket
 // policy that denies plain HTTP and TLS older than 1.2. It is retained on delete
-// and on replacement unless the caller opts out (dev only).
+// and on replacement, but not after a failed first create
+// (RETAIN_ON_UPDATE_OR_DELETE), unless the caller opts out (dev only).
 //
 // The construct owns its cdk-nag suppressions; each is scoped to one resource
 // and one rule and says why.
 package securebucket
 
 import (
+	"errors"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -26,6 +28,9 @@ import (
 
 // SecureBucket is a hardened S3 bucket. Its fields are the escape hatch to the
 // resources it owns.
+//
+// It is a genuine construct: it works wherever CDK takes one (Tags_Of,
+// Aspects_Of, Node().AddDependency, as a scope of other constructs).
 type SecureBucket struct {
 	constructs.Construct
 
@@ -37,21 +42,32 @@ type SecureBucket struct {
 	AccessLogs awss3.IBucket
 }
 
+// ToString returns the construct path. It also makes SecureBucket a jsii
+// subclass of Construct (jsii needs one overriding method on the pointer
+// receiver), so that the struct itself is the construct.
+func (sb *SecureBucket) ToString() *string { return sb.Node().Path() }
+
 // New creates a SecureBucket. It panics with a *validate.Error, naming the
-// construct path, the field, the value, the rule and the fix, when props are
-// invalid. A nil props means every default.
+// construct path, the field, the value, the rule and the fix, when scope is
+// nil, id is empty or taken, or props are invalid. A nil props means every
+// default.
 func New(scope constructs.Construct, id string, props *Props) *SecureBucket {
 	if props == nil {
 		props = &Props{}
 	}
-	validate.Check("securebucket", validate.ChildPath(scope, id), props.validate())
+	path := validate.ChildPath(scope, id)
+	if err := validate.Scope(scope, id); err != nil {
+		validate.Check("securebucket", path, errors.Join(err, props.validate()))
+	}
+	logs := newLogTarget(scope, id, props)
+	validate.Check("securebucket", path, errors.Join(props.validate(), logs.validate(scope, props)))
 
 	removal := props.RemovalPolicy
 	if removal == "" {
-		removal = awscdk.RemovalPolicy_RETAIN
+		removal = DefaultRemovalPolicy
 	}
-	this := constructs.NewConstruct(scope, jsii.String(id))
-	sb := &SecureBucket{Construct: this}
+	sb := &SecureBucket{}
+	constructs.NewConstruct_Override(sb, scope, jsii.String(id))
 
 	bucketProps := &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -66,23 +82,23 @@ func New(scope constructs.Construct, id string, props *Props) *SecureBucket {
 	case EncryptionKMS:
 		sb.Key = props.EncryptionKey
 		if sb.Key == nil {
-			sb.Key = kmskey.New(this, "Key", "Default encryption of "+*this.Node().Path(), removal)
+			sb.Key = kmskey.New(sb, "Key", "Default encryption of "+path, removal)
 		}
 		bucketProps.Encryption = awss3.BucketEncryption_KMS
 		bucketProps.EncryptionKey = sb.Key
 		bucketProps.BucketKeyEnabled = jsii.Bool(true)
 	case EncryptionS3Managed:
 		bucketProps.Encryption = awss3.BucketEncryption_S3_MANAGED
-		awscdk.Annotations_Of(this).AddWarningV2(jsii.String("groundwork:securebucket:sse-s3"),
+		awscdk.Annotations_Of(sb).AddWarningV2(jsii.String("groundwork:securebucket:sse-s3"),
 			jsii.String("SSE-S3 gives no key-rotation control or key-policy access boundary; use it only where the writer cannot use KMS"), nil)
 	}
 	if lc := lifecycleRules(props.Lifecycle); lc != nil {
 		bucketProps.LifecycleRules = lc
 	} else {
-		awscdk.Annotations_Of(this).AddWarningV2(jsii.String("groundwork:securebucket:no-lifecycle"),
+		awscdk.Annotations_Of(sb).AddWarningV2(jsii.String("groundwork:securebucket:no-lifecycle"),
 			jsii.String("lifecycle rules are disabled: objects stay in Standard and old versions are kept forever"), nil)
 	}
-	sb.Bucket = awss3.NewBucket(this, jsii.String("Bucket"), bucketProps)
+	sb.Bucket = awss3.NewBucket(sb, jsii.String("Bucket"), bucketProps)
 	denyInsecureTransport(sb.Bucket)
 	if props.Encryption == EncryptionS3Managed {
 		nag.SuppressDefault(sb.Bucket, "NIST.800.53.R5-S3DefaultEncryptionKMS", props.S3ManagedReason)
@@ -94,29 +110,31 @@ func New(scope constructs.Construct, id string, props *Props) *SecureBucket {
 
 	sb.AccessLogs = props.AccessLogsBucket
 	if sb.AccessLogs == nil {
-		sb.AccessLogs = newLogBucket(this, "AccessLogs", removal)
-	}
-	prefix := props.AccessLogsPrefix
-	if prefix == "" {
-		prefix = id + "/"
+		sb.AccessLogs = newLogBucket(sb, "AccessLogs", removal)
 	}
 	cfn := sb.Bucket.Node().DefaultChild().(awss3.CfnBucket)
 	// Set on the L1 so that the log-delivery statement below (with a Sid and
 	// confused-deputy conditions) is the only one; the L2 prop adds its own.
 	cfn.SetLoggingConfiguration(&awss3.CfnBucket_LoggingConfigurationProperty{
 		DestinationBucketName: sb.AccessLogs.BucketName(),
-		LogFilePrefix:         jsii.String(prefix),
+		LogFilePrefix:         jsii.String(logs.prefix),
 	})
-	sb.AccessLogs.AddToResourcePolicy(iamx.Statement{
-		Sid:        "AllowServerAccessLogsFrom" + iamx.SidSafe(id),
+	added := sb.AccessLogs.AddToResourcePolicy(iamx.Statement{
+		Sid:        logs.sid,
 		Actions:    []string{"s3:PutObject"},
-		Resources:  []string{*sb.AccessLogs.ArnForObjects(jsii.String(prefix + "*"))},
+		Resources:  []string{*sb.AccessLogs.ArnForObjects(jsii.String(logs.prefix + "*"))},
 		Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
 		Conditions: map[string]map[string]any{
 			"ArnLike":      {"aws:SourceArn": *sb.Bucket.BucketArn()},
-			"StringEquals": {"aws:SourceAccount": *awscdk.Stack_Of(this).Account()},
+			"StringEquals": {"aws:SourceAccount": *awscdk.Stack_Of(sb).Account()},
 		},
 	}.Build())
+	if !*added.StatementAdded {
+		awscdk.Annotations_Of(sb).AddWarningV2(jsii.String("groundwork:securebucket:log-policy"),
+			jsii.String("AccessLogsBucket is imported, so its bucket policy cannot be changed here: allow the service principal "+
+				"logging.s3.amazonaws.com s3:PutObject on <log bucket>/"+logs.prefix+"* (conditions aws:SourceArn = this bucket's ARN, "+
+				"aws:SourceAccount = this account) in the log bucket's own policy, or S3 drops the logs"), nil)
+	}
 	return sb
 }
 

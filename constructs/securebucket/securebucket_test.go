@@ -12,11 +12,15 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
+	"github.com/groundwork-cdk/groundwork/grant"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
+
+// reportsBucketID is the unique id the grant Sids name the Reports bucket by.
+var reportsBucketID string
 
 // One App, one synth for the whole package: each scenario is its own stack.
 var synth = testkit.Once(func() awscdk.App {
@@ -40,7 +44,8 @@ var synth = testkit.Once(func() awscdk.App {
 	})
 	reader := awsiam.NewRole(custom, jsii.String("Reader"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
-	sb.GrantRead(reader)
+	sb.GrantRead(grant.Role(reader))
+	reportsBucketID = *awscdk.Names_UniqueId(sb.Bucket)
 
 	// A plain bucket proves the nag gate sees real findings.
 	awss3.NewBucket(testkit.NewStack(app, "Canary"), jsii.String("Plain"), nil)
@@ -110,7 +115,8 @@ func TestDefaults(t *testing.T) {
 			"KeyPolicy": map[string]any{"Statement": []any{map[string]any{
 				"Sid": "AllowAccountAdministration", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
 				"Principal": map[string]any{"AWS": assertions.Match_AnyValue()},
-			}}, "Version": "2012-10-17"},
+			}, assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
+			}, "Version": "2012-10-17"},
 		}},
 		{"bucket policy denies plain HTTP and TLS below 1.2", "AWS::S3::BucketPolicy", map[string]any{
 			"Bucket": s.Ref(t, "Invoices/Bucket"),
@@ -140,12 +146,12 @@ func TestDefaults(t *testing.T) {
 	}
 
 	t.Run("two buckets: data and logs", func(t *testing.T) { s.ResourceCountIs(t, "AWS::S3::Bucket", 2) })
-	t.Run("retained on delete and replacement by default", func(t *testing.T) {
+	t.Run("retained on delete and replacement, not after a failed create, by default", func(t *testing.T) {
 		for _, typ := range []string{"AWS::S3::Bucket", "AWS::KMS::Key"} {
 			for _, id := range s.Resources(typ) {
 				r := s.Resource(t, id)
-				if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
-					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want Retain", id, r["DeletionPolicy"], r["UpdateReplacePolicy"])
+				if r["DeletionPolicy"] != "RetainExceptOnCreate" || r["UpdateReplacePolicy"] != "Retain" {
+					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want RetainExceptOnCreate, Retain", id, r["DeletionPolicy"], r["UpdateReplacePolicy"])
 				}
 			}
 		}
@@ -211,18 +217,24 @@ func TestCustomProps(t *testing.T) {
 			"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
 		})
 	})
-	t.Run("GrantRead: explicit, Sid-named statements", func(t *testing.T) {
+	t.Run("GrantRead: grant.BucketRead's statements in the reader's policy", func(t *testing.T) {
+		bucket := s.Arn(t, "Reports/Bucket")
+		objects := map[string]any{"Fn::Join": []any{"", []any{bucket, "/*"}}}
 		s.HasResourceProperties(t, "AWS::IAM::ManagedPolicy", map[string]any{
 			"Roles": []any{s.Ref(t, "Reader")},
 			"PolicyDocument": map[string]any{"Statement": []any{
-				map[string]any{"Sid": "ReadReportsObjects", "Effect": "Allow",
-					"Action":   []any{"s3:GetObject", "s3:ListBucket"},
-					"Resource": []any{s.Arn(t, "Reports/Bucket"), map[string]any{"Fn::Join": []any{"", []any{s.Arn(t, "Reports/Bucket"), "/*"}}}}},
-				map[string]any{"Sid": "ReadReportsKey", "Effect": "Allow", "Action": "kms:Decrypt",
-					"Resource":  s.Arn(t, "SharedKey"),
-					"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}},
+				map[string]any{"Sid": "ListBucket" + reportsBucketID, "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket},
+				map[string]any{"Sid": "ReadObjects" + reportsBucketID, "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects},
+				map[string]any{"Sid": "ReadObjectsKey" + reportsBucketID, "Effect": "Allow", "Action": "kms:Decrypt",
+					"Resource": s.Arn(t, "SharedKey"),
+					"Condition": map[string]any{
+						"StringEquals": map[string]any{"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+						"StringLike":   map[string]any{"kms:EncryptionContext:aws:s3:arn": []any{bucket, objects}},
+					}},
 			}, "Version": "2012-10-17"},
 		})
+		// The policy belongs to the reader (grant.Role), not to the bucket.
+		s.LogicalID(t, "Reader/GrantPolicy")
 	})
 	t.Run("nag clean", func(t *testing.T) { testkit.RequireNagClean(t, s) })
 }
@@ -241,61 +253,4 @@ func TestNagGateSeesFindings(t *testing.T) {
 			t.Errorf("want finding %s on a plain bucket, got %v", want, rules)
 		}
 	}
-}
-
-func TestValidation(t *testing.T) {
-	app := testkit.NewApp(nil)
-	st := testkit.NewStack(app, "Invalid")
-	key := awskms.NewKey(st, jsii.String("Key"), nil)
-	tests := []struct {
-		name  string
-		props *securebucket.Props
-		want  []string
-	}{
-		{"key with S3-managed encryption", &securebucket.Props{Encryption: securebucket.EncryptionS3Managed,
-			S3ManagedReason: "the writer supports only SSE-S3", EncryptionKey: key},
-			[]string{"EncryptionKey", "Invalid/Key", "only used with Encryption EncryptionKMS", "drop EncryptionKey"}},
-		{"log bucket equal to the bucket", &securebucket.Props{BucketName: "acme-data",
-			AccessLogsBucket: awss3.Bucket_FromBucketName(st, jsii.String("Self"), jsii.String("acme-data"))},
-			[]string{"AccessLogsBucket", `"acme-data"`, "dedicated bucket", "leave AccessLogsBucket nil"}},
-		{"glacier before IA + 30", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{TransitionToGlacierDays: 40}},
-			[]string{"Lifecycle.TransitionToGlacierDays = 40", "at least 30 days after the Standard-IA transition (30 days)", "set it to 60 or more"}},
-		{"glacier before IA, both custom", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{
-			TransitionToInfrequentAccessDays: 100, TransitionToGlacierDays: 90}},
-			[]string{"Lifecycle.TransitionToGlacierDays = 90", "set it to 130 or more"}},
-		{"IA earlier than S3 allows", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{TransitionToInfrequentAccessDays: 7}},
-			[]string{"Lifecycle.TransitionToInfrequentAccessDays = 7", "at least 30 days old", "use 30 or more"}},
-		{"expiration before the last transition", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{ExpirationDays: 60}},
-			[]string{"Lifecycle.ExpirationDays = 60", "expire after their last transition (Glacier at 90 days)", "set it above 90"}},
-		{"negative days", &securebucket.Props{Lifecycle: &securebucket.Lifecycle{NoncurrentVersionExpirationDays: -1}},
-			[]string{"Lifecycle.NoncurrentVersionExpirationDays = -1", "cannot be negative"}},
-		{"bad bucket name", &securebucket.Props{BucketName: "Acme_Invoices"},
-			[]string{`BucketName = "Acme_Invoices"`, "lowercase", "leave BucketName empty"}},
-		{"snapshot removal policy", &securebucket.Props{RemovalPolicy: awscdk.RemovalPolicy_SNAPSHOT},
-			[]string{`RemovalPolicy = "SNAPSHOT"`, "use RemovalPolicy_RETAIN"}},
-		{"SSE-S3 without a reason", &securebucket.Props{Encryption: securebucket.EncryptionS3Managed},
-			[]string{`S3ManagedReason = ""`, "needs a reason", "say why the writer cannot use KMS"}},
-		{"unknown encryption", &securebucket.Props{Encryption: securebucket.Encryption(7)},
-			[]string{"Encryption = Encryption(7)", "EncryptionKMS (default) or EncryptionS3Managed"}},
-	}
-	for i, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			msg := testkit.ValidationError(t, func() { securebucket.New(st, "Bucket"+string(rune('A'+i)), tc.props) })
-			want := append([]string{`securebucket "Invalid/Bucket` + string(rune('A'+i)) + `": invalid props`}, tc.want...)
-			for _, w := range want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
-		})
-	}
-	t.Run("all problems are reported together", func(t *testing.T) {
-		msg := testkit.ValidationError(t, func() {
-			securebucket.New(st, "Many", &securebucket.Props{BucketName: "UPPER",
-				Lifecycle: &securebucket.Lifecycle{TransitionToInfrequentAccessDays: 1}})
-		})
-		if n := strings.Count(msg, "\n  - "); n != 2 {
-			t.Errorf("want 2 problems, got %d:\n%s", n, msg)
-		}
-	})
 }

@@ -41,15 +41,17 @@ func checkSingletonFree(stack awscdk.Stack) error {
 // role: Sid'd statements scoped to this one group, a pinned trust policy, and
 // a KMS-encrypted log group.
 func (v *ThreeTierVpc) closeDefaultSecurityGroup(s settings) {
-	stack := awscdk.Stack_Of(v.Construct)
+	stack := awscdk.Stack_Of(v)
 	partition, region, account := *stack.Partition(), *stack.Region(), *stack.Account()
 	sg := v.Vpc.VpcDefaultSecurityGroup()
 	sgArn := "arn:" + partition + ":ec2:" + region + ":" + account + ":security-group/" + *sg
 
 	v.DefaultSecurityGroupLogs = v.newLogGroup(closerLogsID, s)
-	v.DefaultSecurityGroupCloser = iamx.NewServiceRole(v.Construct, "DefaultSecurityGroupCloser", iamx.RoleProps{
-		Service:     "lambda.amazonaws.com",
-		SourceArn:   "arn:" + partition + ":lambda:" + region + ":" + account + ":function:*",
+	v.DefaultSecurityGroupCloser = iamx.NewServiceRole(v, "DefaultSecurityGroupCloser", iamx.RoleProps{
+		Service: "lambda.amazonaws.com",
+		// Lambda execution roles are pinned with aws:SourceAccount only: a trust
+		// that requires aws:SourceArn is not what Lambda is shown to send
+		// (audit.TrustConditionKeys; aws/aws-parallelcluster#6926).
 		Description: "Revokes the rules of the default security group of " + *v.Node().Path(),
 		Statements: []iamx.Statement{
 			{
@@ -64,7 +66,7 @@ func (v *ThreeTierVpc) closeDefaultSecurityGroup(s settings) {
 			},
 		},
 	})
-	policy := managedPolicy(v.Construct, "DefaultSecurityGroupCloser")
+	policy := managedPolicy(v, "DefaultSecurityGroupCloser")
 
 	calls := []struct {
 		id, action string
@@ -90,7 +92,7 @@ func (v *ThreeTierVpc) closeDefaultSecurityGroup(s settings) {
 			// A rule already revoked (by hand, or by a re-run) is not an error.
 			IgnoreErrorCodesMatching: jsii.String("InvalidPermission.NotFound"),
 		}
-		cr := customresources.NewAwsCustomResource(v.Construct, jsii.String(c.id), &customresources.AwsCustomResourceProps{
+		cr := customresources.NewAwsCustomResource(v, jsii.String(c.id), &customresources.AwsCustomResourceProps{
 			OnCreate:            call,
 			OnUpdate:            call,
 			Role:                v.DefaultSecurityGroupCloser.WithoutPolicyUpdates(nil),
@@ -116,7 +118,7 @@ func (v *ThreeTierVpc) closeDefaultSecurityGroup(s settings) {
 // AwsCustomResource function, which CDK builds and owns: a deploy-time helper
 // that CloudFormation invokes when the VPC is created or replaced.
 func (v *ThreeTierVpc) suppressSingletonFindings() {
-	fn := awscdk.Stack_Of(v.Construct).Node().TryFindChild(jsii.String(singletonID()))
+	fn := awscdk.Stack_Of(v).Node().TryFindChild(jsii.String(singletonID()))
 	if fn == nil {
 		panic(fmt.Sprintf("threetiervpc: AwsCustomResource function %s not found", singletonID()))
 	}

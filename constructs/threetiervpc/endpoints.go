@@ -54,11 +54,11 @@ func (v *ThreeTierVpc) addInterfaceEndpoints(s settings) {
 	if len(s.interfaceEndpoints) == 0 {
 		return
 	}
-	v.EndpointSecurityGroup = v.NewSecurityGroup(v.Construct, "EndpointSecurityGroup", RoleEndpoint)
+	v.EndpointSecurityGroup = v.NewSecurityGroup(v, "EndpointSecurityGroup", RoleEndpoint)
 	v.EndpointSecurityGroup.AddIngressRule(awsec2.Peer_Ipv4(jsii.String(v.cidr)), awsec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("HTTPS to the interface endpoints from inside the VPC"), jsii.Bool(false))
 	for _, name := range s.interfaceEndpoints {
-		v.InterfaceEndpoints[name] = awsec2.NewInterfaceVpcEndpoint(v.Construct, jsii.String(endpointIDs[name]), &awsec2.InterfaceVpcEndpointProps{
+		v.InterfaceEndpoints[name] = awsec2.NewInterfaceVpcEndpoint(v, jsii.String(endpointIDs[name]), &awsec2.InterfaceVpcEndpointProps{
 			Vpc:               v.Vpc,
 			Service:           interfaceService(name),
 			PrivateDnsEnabled: jsii.Bool(true),

@@ -2,12 +2,14 @@ package threetiervpc_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/threetiervpc"
+	"github.com/groundwork-cdk/groundwork/validate"
 )
 
 // A staging-like network: three AZs, one NAT gateway, every interface
@@ -26,6 +28,8 @@ func Example() {
 		NatGateways:        1,
 		InterfaceEndpoints: threetiervpc.AllInterfaceEndpoints(),
 	})
+	// The VPC is a construct like any other: tag it, depend on it, use it as a scope.
+	awscdk.Tags_Of(network).Add(jsii.String("Tier"), jsii.String("network"), nil)
 	alb := network.NewSecurityGroup(stack, "AlbSecurityGroup", threetiervpc.RoleALB)
 	svc := network.NewSecurityGroup(stack, "AppSecurityGroup", threetiervpc.RoleApp)
 	db := network.NewSecurityGroup(stack, "DatabaseSecurityGroup", threetiervpc.RoleDatabase)
@@ -44,4 +48,19 @@ func Example() {
 	// NAT gateways: 1
 	// VPC endpoints (2 gateway + 5 interface): 7
 	// flow logs: 1
+}
+
+// A stack without an explicit environment deploys to any region, so AZ
+// names, which belong to one region, are rejected with the fix.
+func Example_environmentAgnostic() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Anywhere"), nil)
+
+	var err error
+	func() {
+		defer validate.Recover(&err)
+		threetiervpc.New(stack, "Network", &threetiervpc.Props{AvailabilityZones: []string{"eu-west-1a", "eu-west-1b"}})
+	}()
+	fmt.Println(strings.Contains(err.Error(), "give the stack an explicit environment"))
+	// Output: true
 }

@@ -38,8 +38,8 @@ func newKey(scope constructs.Construct, removal awscdk.RemovalPolicy) awskms.Key
 
 // newLogGroup creates a log group encrypted with the construct's key.
 func (v *ThreeTierVpc) newLogGroup(id string, s settings) awslogs.LogGroup {
-	return awslogs.NewLogGroup(v.Construct, jsii.String(id), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(kmskey.LogGroupName(v.Construct, id)),
+	return awslogs.NewLogGroup(v, jsii.String(id), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(kmskey.LogGroupName(v, id)),
 		EncryptionKey: v.Key,
 		Retention:     s.retention,
 		RemovalPolicy: s.removal,
@@ -50,12 +50,12 @@ func (v *ThreeTierVpc) newLogGroup(id string, s settings) awslogs.LogGroup {
 // a role that may only write to that group.
 func (v *ThreeTierVpc) addFlowLog(s settings) {
 	if days := retentionDays[s.retention]; days < retentionDays[DefaultLogRetention] {
-		awscdk.Annotations_Of(v.Construct).AddWarningV2(jsii.String("groundwork:threetiervpc:retention"),
+		awscdk.Annotations_Of(v).AddWarningV2(jsii.String("groundwork:threetiervpc:retention"),
 			jsii.String("flow logs are kept for less than a year ("+string(s.retention)+"); incident investigations often reach further back"), nil)
 	}
-	stack := awscdk.Stack_Of(v.Construct)
+	stack := awscdk.Stack_Of(v)
 	v.FlowLogGroup = v.newLogGroup(flowLogsID, s)
-	v.FlowLogRole = iamx.NewServiceRole(v.Construct, "FlowLogRole", iamx.RoleProps{
+	v.FlowLogRole = iamx.NewServiceRole(v, "FlowLogRole", iamx.RoleProps{
 		Service:     "vpc-flow-logs.amazonaws.com",
 		SourceArn:   "arn:" + *stack.Partition() + ":ec2:" + *stack.Region() + ":" + *stack.Account() + ":vpc-flow-log/*",
 		Description: "VPC Flow Logs of " + *v.Node().Path() + " write to their log group",
@@ -66,7 +66,7 @@ func (v *ThreeTierVpc) addFlowLog(s settings) {
 			Resources: []string{*v.FlowLogGroup.LogGroupArn()},
 		}},
 	})
-	v.FlowLog = awsec2.NewFlowLog(v.Construct, jsii.String("FlowLog"), &awsec2.FlowLogProps{
+	v.FlowLog = awsec2.NewFlowLog(v, jsii.String("FlowLog"), &awsec2.FlowLogProps{
 		ResourceType: awsec2.FlowLogResourceType_FromVpc(v.Vpc),
 		TrafficType:  awsec2.FlowLogTrafficType_ALL,
 		// WithoutPolicyUpdates: the destination's automatic grant (no Sid,
@@ -74,7 +74,7 @@ func (v *ThreeTierVpc) addFlowLog(s settings) {
 		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(v.FlowLogGroup, v.FlowLogRole.WithoutPolicyUpdates(nil)),
 	})
 	// Deliver only once the role can write.
-	v.FlowLog.Node().AddDependency(managedPolicy(v.Construct, "FlowLogRole"))
+	v.FlowLog.Node().AddDependency(managedPolicy(v, "FlowLogRole"))
 }
 
 // managedPolicy is the policy iamx.NewServiceRole created for the role id.

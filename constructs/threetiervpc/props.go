@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -25,11 +26,19 @@ type Props struct {
 	Cidr string
 
 	// AvailabilityZones are the AZs the VPC spans, e.g. "eu-west-1a",
-	// "eu-west-1b", "eu-west-1c". In a stack with an explicit account and
-	// region they must be among the stack's pinned availability zones: call
+	// "eu-west-1b", "eu-west-1c": each the stack's region followed by one
+	// letter a-f. In a stack with an explicit account and region they must
+	// be among the stack's pinned availability zones: call
 	// PinAvailabilityZones right after creating the stack, so that synthesis
-	// needs no AZ lookup in AWS (New rejects an unpinned stack). At least 2, no duplicates; the guidance prefers 3 for
-	// production.
+	// needs no AZ lookup in AWS (New rejects an unpinned stack). At least 2,
+	// no duplicates; the guidance prefers 3 for production.
+	//
+	// The stack needs an explicit region: New rejects an
+	// environment-agnostic stack (awscdk.NewStack(app, id, nil)), whose
+	// template must deploy to any region, because AZ names would lock it to
+	// one. Groundwork does not fall back to Fn::GetAZs there: awsec2.Vpc
+	// (CDK 2.276) then offers only 2 AZs, and a count of AZs that the
+	// account's region cannot satisfy fails only at deploy time.
 	//
 	// Default: none; required.
 	AvailabilityZones []string
@@ -80,7 +89,13 @@ type Props struct {
 	// RemovalPolicy applies to the KMS key and the log groups, on delete and
 	// on replacement.
 	//
-	// Default: awscdk.RemovalPolicy_RETAIN. Use RemovalPolicy_DESTROY only in
+	// Default: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
+	// (DefaultRemovalPolicy): CloudFormation DeletionPolicy
+	// RetainExceptOnCreate and UpdateReplacePolicy Retain. The key and log
+	// groups survive a stack delete and a replacement, but not the rollback
+	// of a failed first create, so that deploy can be retried (the log groups
+	// have fixed names: retained after a failed create, they would make every
+	// retry fail with "already exists"). Use RemovalPolicy_DESTROY only in
 	// dev stacks.
 	RemovalPolicy awscdk.RemovalPolicy
 
@@ -108,6 +123,9 @@ const (
 	DefaultSubnetMask = 20
 	// DefaultLogRetention is the retention of the construct's log groups.
 	DefaultLogRetention = awslogs.RetentionDays_ONE_YEAR
+	// DefaultRemovalPolicy is the removal policy when Props.RemovalPolicy is
+	// empty: retained on delete and replacement, not after a failed create.
+	DefaultRemovalPolicy = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
 )
 
 // Interface endpoint service short names accepted in Props.InterfaceEndpoints.
@@ -166,7 +184,7 @@ func (p *Props) withDefaults() settings {
 		s.retention = DefaultLogRetention
 	}
 	if s.removal == "" {
-		s.removal = awscdk.RemovalPolicy_RETAIN
+		s.removal = DefaultRemovalPolicy
 	}
 	return s
 }
@@ -191,8 +209,15 @@ func (p *Props) masks() [3]int {
 // maskFields names the mask props in the order of masks().
 var maskFields = [3]string{"PublicMask", "PrivateMask", "IsolatedMask"}
 
+// regionUnknown is the region validate gets when there is no stack to ask
+// (a nil scope); regionAgnostic when the stack's region is a token.
+const (
+	regionUnknown  = ""
+	regionAgnostic = "<agnostic>"
+)
+
 // validate checks p before any resource exists. region is the stack's region,
-// or "" when it is a token (an environment-agnostic stack).
+// regionAgnostic for an environment-agnostic stack, or regionUnknown.
 func (p *Props) validate(region string) error {
 	var errs []error
 	errs = append(errs, p.validateAZs(region)...)
@@ -250,7 +275,7 @@ func (p *Props) validate(region string) error {
 				"use a finite awslogs.RetentionDays such as RetentionDays_ONE_YEAR (the default) or RetentionDays_TEN_YEARS"))
 		}
 	}
-	if err := validate.RemovalPolicy(string(p.RemovalPolicy), "the KMS key and log groups"); err != nil {
+	if err := validate.RemovalPolicyDefault(string(p.RemovalPolicy), "the KMS key and log groups", "RETAIN_ON_UPDATE_OR_DELETE"); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -264,6 +289,13 @@ func (p *Props) validateAZs(region string) []error {
 			"the guidance asks for at least 2 AZs (3 preferred for production)",
 			`list 2 or 3 AZs of the stack's region, e.g. []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}`))
 	}
+	if region == regionAgnostic && len(azs) > 0 {
+		errs = append(errs, validate.Fail("AvailabilityZones", strings.Join(azs, ","),
+			"the stack has no explicit region (an environment-agnostic stack, whose template must deploy to any region), "+
+				"but AZ names belong to one region: the template would fail to deploy anywhere else (design contract: no region-locked template in an agnostic stack)",
+			"give the stack an explicit environment, awscdk.NewStack(app, id, &awscdk.StackProps{Env: &awscdk.Environment{Account: ..., Region: ...}}), "+
+				"and pin its AZs with threetiervpc.PinAvailabilityZones"))
+	}
 	seen := map[string]bool{}
 	for _, az := range azs {
 		switch {
@@ -273,14 +305,37 @@ func (p *Props) validateAZs(region string) []error {
 			errs = append(errs, validate.Fail("AvailabilityZones", az,
 				"each AZ may appear once: a duplicate puts two subnets of a tier in one AZ and gives no extra resilience",
 				"list distinct AZs"))
-		case region != "" && !strings.HasPrefix(az, region):
+		case region == regionUnknown || region == regionAgnostic || azName(region).MatchString(az):
+		case az == region:
+			errs = append(errs, validate.Fail("AvailabilityZones", az,
+				"this is the region's name, not an AZ's: an AZ name is the region followed by one letter a-f (EC2 User Guide, Regions and Zones)",
+				fmt.Sprintf("use AZs such as %sa, %sb", region, region)))
+		case strings.HasPrefix(az, region):
+			errs = append(errs, validate.Fail("AvailabilityZones", az,
+				fmt.Sprintf("an AZ name of %s is the region followed by one letter a-f (EC2 User Guide, Regions and Zones)", region),
+				fmt.Sprintf("use AZs such as %sa, %sb", region, region)))
+		default:
 			errs = append(errs, validate.Fail("AvailabilityZones", az,
 				fmt.Sprintf("the AZ is not in the stack's region %s", region),
-				fmt.Sprintf("use AZs of %s, such as %sa", region, region)))
+				fmt.Sprintf("use AZs of %s, such as %sa, or deploy the stack to the AZ's region", region, region)))
 		}
 		seen[az] = true
 	}
 	return errs
+}
+
+// azName matches the names of region's availability zones.
+func azName(region string) *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(region) + `[a-f]$`)
+}
+
+// reservedRanges are IPv4 ranges EC2 does not accept in a VPC's CIDR block.
+var reservedRanges = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
+	netip.MustParsePrefix("127.0.0.0/8"),    // loopback
+	netip.MustParsePrefix("169.254.0.0/16"), // link-local (instance metadata, DNS)
+	netip.MustParsePrefix("224.0.0.0/4"),    // multicast
+	netip.MustParsePrefix("240.0.0.0/4"),    // reserved
 }
 
 // parseCidr accepts a canonical IPv4 block from /16 to /24.
@@ -293,6 +348,10 @@ func parseCidr(s string) (netip.Prefix, error) {
 	case prefix.Masked() != prefix:
 		return prefix, validate.Fail("Cidr", s, "the address has bits set beyond the prefix length, so it is not the block's network address",
 			fmt.Sprintf("use %q", prefix.Masked().String()))
+	case slices.ContainsFunc(reservedRanges, prefix.Overlaps):
+		return prefix, validate.Fail("Cidr", s,
+			"the block overlaps a range no VPC can use (0.0.0.0/8, loopback 127.0.0.0/8, link-local 169.254.0.0/16, multicast and reserved 224.0.0.0/3); AWS recommends the RFC 1918 private ranges (Amazon VPC User Guide, VPC CIDR blocks)",
+			`use a block of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, e.g. "10.0.0.0/16" (the default)`)
 	case prefix.Bits() < 16 || prefix.Bits() > 24:
 		return prefix, validate.Fail("Cidr", s,
 			"a VPC block is /16 (AWS's largest, and the guidance's plan) to /24 here (smaller blocks cannot hold three tiers per AZ)",

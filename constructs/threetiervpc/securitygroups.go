@@ -70,12 +70,14 @@ var internetPorts = map[int]string{80: "HTTP from the internet (redirected to HT
 // renders as a single rule matching no traffic; secgroup.KeepEgressClosed
 // keeps that rule when only group-referencing egress rules are added). Open paths with AllowFrom
 // and, for an ALB, AllowInternet. It panics with a *validate.Error for an
-// unknown role.
+// unknown role, a nil scope, or an empty or taken id.
 func (v *ThreeTierVpc) NewSecurityGroup(scope constructs.Construct, id string, role Role) awsec2.SecurityGroup {
+	errs := []error{validate.Scope(scope, id)}
 	if role.description() == "" {
-		validate.Check("threetiervpc", validate.ChildPath(scope, id), validate.Fail("role", role,
+		errs = append(errs, validate.Fail("role", role,
 			"a security group guards exactly one role", "use RoleALB, RoleApp, RoleDatabase or RoleEndpoint"))
 	}
+	validate.Check("threetiervpc", validate.ChildPath(scope, id), errors.Join(errs...))
 	sg := awsec2.NewSecurityGroup(scope, jsii.String(id), &awsec2.SecurityGroupProps{
 		Vpc:              v.Vpc,
 		Description:      jsii.String(role.description() + ": " + validate.ChildPath(scope, id)),

@@ -36,6 +36,9 @@ import (
 
 // ThreeTierVpc is a three-tier VPC. Its fields are the escape hatch to the
 // resources it owns.
+//
+// It is a genuine construct: it works wherever CDK takes one (Tags_Of,
+// Aspects_Of, Node().AddDependency, as a scope of other constructs).
 type ThreeTierVpc struct {
 	constructs.Construct
 
@@ -94,29 +97,40 @@ const (
 	isolatedName = "Isolated"
 )
 
+// ToString returns the construct path. It also makes ThreeTierVpc a jsii
+// subclass of Construct (jsii needs one overriding method on the pointer
+// receiver), so that the struct itself is the construct.
+func (v *ThreeTierVpc) ToString() *string { return v.Node().Path() }
+
 // New creates a ThreeTierVpc. It panics with a *validate.Error, naming the
-// construct path, the field, the value, the rule and the fix, when props are
-// invalid. Props.AvailabilityZones is required, so props cannot be nil.
+// construct path, the field, the value, the rule and the fix, when scope is
+// nil, id is empty or taken, or props are invalid — including AZ names in a
+// stack without an explicit region (see Props.AvailabilityZones).
+// Props.AvailabilityZones is required, so props cannot be nil.
 func New(scope constructs.Construct, id string, props *Props) *ThreeTierVpc {
 	if props == nil {
 		props = &Props{}
 	}
+	path := validate.ChildPath(scope, id)
+	if err := validate.Scope(scope, id); err != nil {
+		validate.Check("threetiervpc", path, errors.Join(err, props.validate(regionUnknown)))
+	}
 	stack := awscdk.Stack_Of(scope)
 	region := *stack.Region()
 	if *awscdk.Token_IsUnresolved(&region) {
-		region = ""
+		region = regionAgnostic
 	}
 	errs := []error{props.validate(region), checkSingletonFree(stack)}
-	if len(props.AvailabilityZones) >= 2 {
+	if region != regionAgnostic && len(props.AvailabilityZones) >= 2 {
 		errs = append(errs, checkPinnedAZs(stack, props.AvailabilityZones))
 	}
-	validate.Check("threetiervpc", validate.ChildPath(scope, id), errors.Join(errs...))
+	validate.Check("threetiervpc", path, errors.Join(errs...))
 	s := props.withDefaults()
 
-	this := constructs.NewConstruct(scope, jsii.String(id))
-	v := &ThreeTierVpc{Construct: this, cidr: s.cidr.String(), roles: map[string]Role{}}
+	v := &ThreeTierVpc{cidr: s.cidr.String(), roles: map[string]Role{}}
+	constructs.NewConstruct_Override(v, scope, jsii.String(id))
 
-	v.Vpc = awsec2.NewVpc(this, jsii.String("Vpc"), &awsec2.VpcProps{
+	v.Vpc = awsec2.NewVpc(v, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(s.cidr.String())),
 		AvailabilityZones: jsii.Strings(s.azs...),
 		NatGateways:       jsii.Number(float64(s.natGateways)),
@@ -139,7 +153,7 @@ func New(scope constructs.Construct, id string, props *Props) *ThreeTierVpc {
 	v.IsolatedSubnets = *v.Vpc.IsolatedSubnets()
 
 	if s.natGateways < len(s.azs) {
-		awscdk.Annotations_Of(this).AddWarningV2(jsii.String("groundwork:threetiervpc:nat"),
+		awscdk.Annotations_Of(v).AddWarningV2(jsii.String("groundwork:threetiervpc:nat"),
 			jsii.String("fewer NAT gateways than AZs: if the AZ of a NAT gateway fails, private subnets of other AZs that route through it lose egress. "+
 				"The guidance accepts a single NAT gateway for dev/staging; use one per AZ in production"), nil)
 	}
@@ -151,7 +165,7 @@ func New(scope constructs.Construct, id string, props *Props) *ThreeTierVpc {
 				"they need a route to the internet gateway. Private subnets route through NAT and isolated subnets have no default route.")
 	}
 
-	v.Key = newKey(this, s.removal)
+	v.Key = newKey(v, s.removal)
 	v.addFlowLog(s)
 	v.closeDefaultSecurityGroup(s)
 	v.addGatewayEndpoints()
@@ -163,7 +177,7 @@ func New(scope constructs.Construct, id string, props *Props) *ThreeTierVpc {
 // addAlarms creates one port-allocation alarm per NAT gateway.
 func (v *ThreeTierVpc) addAlarms(props *Props) {
 	if props.AlarmTopic == nil {
-		awscdk.Annotations_Of(v.Construct).AddWarningV2(jsii.String("groundwork:threetiervpc:no-alarms"),
+		awscdk.Annotations_Of(v).AddWarningV2(jsii.String("groundwork:threetiervpc:no-alarms"),
 			jsii.String("no AlarmTopic: the NAT gateway alarms are not created; pass the environment's alarm topic"), nil)
 		return
 	}
@@ -176,7 +190,7 @@ func (v *ThreeTierVpc) addAlarms(props *Props) {
 		if !ok {
 			continue // no NAT gateway in this AZ
 		}
-		v.Alarms = append(v.Alarms, alarm.New(v.Construct, props.AlarmTopic, alarm.Spec{
+		v.Alarms = append(v.Alarms, alarm.New(v, props.AlarmTopic, alarm.Spec{
 			ID: fmt.Sprintf("NatGateway%dPortAllocationErrors", i+1),
 			Description: fmt.Sprintf("NAT gateway in %s failed to allocate source ports (>= %d in 5 min): connections from private subnets are being dropped. "+
 				"Check ActiveConnectionCount and the number of concurrent connections to one destination.", *subnet.AvailabilityZone(), threshold),

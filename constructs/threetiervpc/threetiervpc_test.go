@@ -291,6 +291,7 @@ func TestFlowLogs(t *testing.T) {
 						"kms:EncryptionContext:aws:logs:arn": []any{
 							"arn:aws:logs:eu-west-1:123456789012:log-group:/Defaults/Network/FlowLogs",
 							"arn:aws:logs:eu-west-1:123456789012:log-group:/Defaults/Network/DefaultSecurityGroupCloserLogs"}}}},
+				assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
 			}},
 		}},
 		{"flow-log role: trust pinned to the account and to flow logs", "AWS::IAM::Role", map[string]any{
@@ -325,12 +326,12 @@ func TestFlowLogs(t *testing.T) {
 			t.Error("template grants iam:PassRole")
 		}
 	})
-	t.Run("retained on delete and replacement by default", func(t *testing.T) {
+	t.Run("retained on delete and replacement, not after a failed create, by default", func(t *testing.T) {
 		for _, typ := range []string{"AWS::Logs::LogGroup", "AWS::KMS::Key"} {
 			for _, id := range s.Resources(typ) {
 				r := s.Resource(t, id)
-				if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
-					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want Retain", id, r["DeletionPolicy"], r["UpdateReplacePolicy"])
+				if r["DeletionPolicy"] != "RetainExceptOnCreate" || r["UpdateReplacePolicy"] != "Retain" {
+					t.Errorf("%s: DeletionPolicy %v, UpdateReplacePolicy %v; want RetainExceptOnCreate, Retain", id, r["DeletionPolicy"], r["UpdateReplacePolicy"])
 				}
 			}
 		}
@@ -391,14 +392,13 @@ func TestDefaultSecurityGroupClosed(t *testing.T) {
 			}
 		})
 	}
-	t.Run("closer role: trust pinned to Lambda in this account and region", func(t *testing.T) {
+	t.Run("closer role: trust pinned to Lambda in this account (aws:SourceAccount only, the key Lambda sends)", func(t *testing.T) {
 		s.HasResourceProperties(t, "AWS::IAM::Role", map[string]any{
 			"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 				"Sid": "TrustService", "Effect": "Allow", "Action": "sts:AssumeRole",
 				"Principal": map[string]any{"Service": "lambda.amazonaws.com"},
 				"Condition": map[string]any{
 					"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"},
-					"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:*"},
 				},
 			}}},
 		})
@@ -619,6 +619,28 @@ func TestValidation(t *testing.T) {
 			[]string{`AvailabilityZones = "eu-west-1a"`, "each AZ may appear once", "list distinct AZs"}},
 		{"AZ of another region", &threetiervpc.Props{AvailabilityZones: []string{"eu-west-1a", "us-east-1b"}},
 			[]string{`AvailabilityZones = "us-east-1b"`, "not in the stack's region eu-west-1", "use AZs of eu-west-1"}},
+		{"AZ us-east-1a in an eu-west-1 stack", &threetiervpc.Props{AvailabilityZones: []string{"us-east-1a", "eu-west-1b"}},
+			[]string{`AvailabilityZones = "us-east-1a"`, "not in the stack's region eu-west-1", "use AZs of eu-west-1, such as eu-west-1a"}},
+		{"AZ letter beyond f", &threetiervpc.Props{AvailabilityZones: []string{"eu-west-1a", "eu-west-1z"}},
+			[]string{`AvailabilityZones = "eu-west-1z"`, "the region followed by one letter a-f", "EC2 User Guide, Regions and Zones", "use AZs such as eu-west-1a, eu-west-1b"}},
+		{"AZ with two letters", &threetiervpc.Props{AvailabilityZones: []string{"eu-west-1a", "eu-west-1ab"}},
+			[]string{`AvailabilityZones = "eu-west-1ab"`, "the region followed by one letter a-f"}},
+		{"region used as an AZ", &threetiervpc.Props{AvailabilityZones: []string{"eu-west-1", "eu-west-1b"}},
+			[]string{`AvailabilityZones = "eu-west-1"`, "this is the region's name, not an AZ's", "use AZs such as eu-west-1a"}},
+		{"uppercase AZ", &threetiervpc.Props{AvailabilityZones: []string{"EU-WEST-1A", "eu-west-1b"}},
+			[]string{`AvailabilityZones = "EU-WEST-1A"`, "not in the stack's region eu-west-1"}},
+		{"empty AZ", &threetiervpc.Props{AvailabilityZones: []string{"eu-west-1a", ""}},
+			[]string{`AvailabilityZones = ""`, "an AZ name cannot be empty", "remove the empty entry"}},
+		{"CIDR in loopback", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "127.0.0.0/16"},
+			[]string{`Cidr = "127.0.0.0/16"`, "overlaps a range no VPC can use", "Amazon VPC User Guide, VPC CIDR blocks", `use a block of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`}},
+		{"CIDR in link-local", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "169.254.0.0/16"},
+			[]string{`Cidr = "169.254.0.0/16"`, "overlaps a range no VPC can use"}},
+		{"CIDR in multicast", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "224.0.0.0/16"},
+			[]string{`Cidr = "224.0.0.0/16"`, "overlaps a range no VPC can use"}},
+		{"CIDR in 0.0.0.0/8", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "0.0.0.0/16"},
+			[]string{`Cidr = "0.0.0.0/16"`, "overlaps a range no VPC can use"}},
+		{"CIDR /25, too small", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "10.0.0.0/25"},
+			[]string{`Cidr = "10.0.0.0/25"`, "/24 here"}},
 		{"CIDR not an IPv4 block", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "10.0.0/16"},
 			[]string{`Cidr = "10.0.0/16"`, "not an IPv4 CIDR block", `e.g. "10.0.0.0/16"`}},
 		{"CIDR IPv6", &threetiervpc.Props{AvailabilityZones: threeAZs, Cidr: "fd00::/56"},
@@ -650,8 +672,11 @@ func TestValidation(t *testing.T) {
 		{"infinite log retention", &threetiervpc.Props{AvailabilityZones: threeAZs, LogRetention: awslogs.RetentionDays_INFINITE},
 			[]string{`LogRetention = "INFINITE"`, "finite retention", "RetentionDays_ONE_YEAR (the default)"}},
 		{"snapshot removal policy", &threetiervpc.Props{AvailabilityZones: threeAZs, RemovalPolicy: awscdk.RemovalPolicy_SNAPSHOT},
-			[]string{`RemovalPolicy = "SNAPSHOT"`, "use RemovalPolicy_RETAIN"}},
+			[]string{`RemovalPolicy = "SNAPSHOT"`, "use RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE (the default)"}},
+		{"NAT gateways at AZs + 1 (3 AZs)", &threetiervpc.Props{AvailabilityZones: threeAZs, NatGateways: 4},
+			[]string{"NatGateways = 4", "takes 1 to 3 NAT gateways"}},
 	}
+	badInputCount += len(tests)
 	for i, tc := range tests {
 		id := fmt.Sprintf("Vpc%d", i)
 		t.Run(tc.name, func(t *testing.T) {
@@ -702,11 +727,22 @@ func TestValidation(t *testing.T) {
 			[]string{`threetiervpc "Helpers/App"`, "port = 70000", "a TCP port is 1-65535"}},
 		{"AllowFrom without a source", func() { v.AllowFrom(svc, nil, 8080, "") },
 			[]string{"source = <nil>", "never a CIDR"}},
+		{"nil scope", func() { threetiervpc.New(nil, "Network", &threetiervpc.Props{AvailabilityZones: threeAZs}) },
+			[]string{`threetiervpc "Network"`, "scope = <nil>", "needs a parent scope", "pass the stack or construct"}},
+		{"empty id", func() { threetiervpc.New(helpers, "", &threetiervpc.Props{AvailabilityZones: threeAZs}) },
+			[]string{`threetiervpc "Helpers/"`, `id = ""`, "must not be empty"}},
+		{"duplicate id", func() { threetiervpc.New(helpers, "Network", &threetiervpc.Props{AvailabilityZones: threeAZs}) },
+			[]string{`threetiervpc "Helpers/Network"`, `id = "Network"`, `ids are unique within a scope: "Helpers/Network" already exists`, "give this construct another id"}},
+		{"security group with a duplicate id", func() { v.NewSecurityGroup(helpers, "Alb", threetiervpc.RoleALB) },
+			[]string{`threetiervpc "Helpers/Alb"`, `id = "Alb"`, `"Helpers/Alb" already exists`}},
+		{"security group with a nil scope", func() { v.NewSecurityGroup(nil, "Sg", threetiervpc.RoleApp) },
+			[]string{`threetiervpc "Sg"`, "scope = <nil>"}},
 		{"a second ThreeTierVpc in the stack", func() {
 			threetiervpc.New(helpers, "Second", &threetiervpc.Props{AvailabilityZones: threeAZs})
 		}, []string{`threetiervpc "Helpers/Second"`, `scope = "Helpers"`, "already has an AwsCustomResource function",
 			"give it a stack of its own"}},
 	}
+	badInputCount += len(helperTests)
 	for _, tc := range helperTests {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := testkit.ValidationError(t, tc.fn)
@@ -723,4 +759,10 @@ func TestValidation(t *testing.T) {
 			t.Errorf("App group has ingress %v", tmpl)
 		}
 	})
+}
+
+// TestBadInputCount reports how many bad-input cases the package feeds;
+// it runs last (source order), after every table.
+func TestBadInputCount(t *testing.T) {
+	t.Logf("threetiervpc: %d bad-input cases", badInputCount)
 }

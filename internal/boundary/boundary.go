@@ -2,12 +2,14 @@
 // every IAM role in a Groundwork stack.
 //
 // The boundary is a ceiling, not a grant: a role can do only what both its own
-// policies and the boundary allow. Groundwork's boundary allows exactly the
-// actions its workloads use (Actions), in this account and region only, and
-// denies the privilege-escalation paths outright (IAM, Organizations, and
-// tampering with the boundary itself). A test checks that every action any role
-// is granted is inside the ceiling, so a construct that starts to need a new
-// action fails loudly instead of being denied at run time.
+// policies and the boundary allow. Each stack's boundary allows exactly the
+// actions its roles use plus a written headroom (Ceiling), in this account and
+// region only, and denies the privilege-escalation paths outright (IAM,
+// Organizations, and assuming other roles). The stacks' tests check both
+// directions: every action a role is granted is inside its stack's ceiling (a
+// construct that starts to need a new action fails loudly instead of being
+// denied at run time), and the ceiling allows nothing beyond its roles' needs
+// and the headroom.
 package boundary
 
 import (
@@ -23,104 +25,100 @@ import (
 	"github.com/groundwork-cdk/groundwork/nag"
 )
 
-// Actions is the set of actions Groundwork workloads may be granted, outside
-// the ones without resource-level permissions (audit.WildcardResourceActions).
-var Actions = []string{
-	// CloudWatch Logs: function and container log streams.
-	"logs:CreateLogStream",
-	"logs:PutLogEvents",
-	"logs:DescribeLogStreams", // VPC flow logs check their stream exists
-	// KMS: data keys for encrypted buckets, tables, queues, logs, env vars.
-	"kms:Decrypt",
-	"kms:Encrypt",
-	"kms:GenerateDataKey",
-	"kms:DescribeKey",
-	// S3 objects in Groundwork buckets.
-	"s3:GetObject",
-	"s3:PutObject",
-	"s3:ListBucket",
-	// DynamoDB items.
-	"dynamodb:GetItem",
-	"dynamodb:PutItem",
-	"dynamodb:UpdateItem",
-	"dynamodb:Query",
-	// Secrets and parameters read at cold start / task start.
-	"secretsmanager:GetSecretValue",
-	"ssm:GetParameter",
-	"ssm:GetParameters",
-	// Dead-letter queues and alarm topics.
-	"sqs:SendMessage",
-	"sns:Publish",
-	// Image pulls by the ECS execution role.
-	"ecr:BatchCheckLayerAvailability",
-	"ecr:GetDownloadUrlForLayer",
-	"ecr:BatchGetImage",
-	// Closing the VPC's default security group.
-	"ec2:RevokeSecurityGroupIngress",
-	"ec2:RevokeSecurityGroupEgress",
-	// Lambda functions in a VPC: their network interfaces.
-	"ec2:CreateNetworkInterface",
-	"ec2:DeleteNetworkInterface",
-	"ec2:AssignPrivateIpAddresses",
-	"ec2:UnassignPrivateIpAddresses",
+// Ceiling is what the roles of one stack may do at most: the union of what
+// its roles are granted, plus a written headroom. Keeping it per stack (and
+// not one list for the whole platform) means that a role compromised in one
+// stack cannot be widened, out of band, to another stack's actions.
+type Ceiling struct {
+	// Actions are the actions the stack's roles are granted today. Actions
+	// without resource-level permissions (audit.WildcardResourceActions) are
+	// allowed on "*"; s3: actions on this account's buckets; all others on
+	// this account's resources in this region.
+	Actions []string
+	// Headroom are actions no role of the stack is granted today but that the
+	// ceiling allows anyway, each with the reason (e.g. an action the stack's
+	// constructs add when an optional feature is turned on).
+	Headroom map[string]string
 }
 
-// Allowed reports every action inside the ceiling, sorted.
-func Allowed() []string {
-	all := append([]string(nil), Actions...)
-	for a := range audit.WildcardResourceActions {
-		all = append(all, a)
+// All is the ceiling's actions and headroom, sorted and without repeats.
+func (c Ceiling) All() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range c.Actions {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
 	}
-	sort.Strings(all)
-	return all
+	for a := range c.Headroom {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
-// Attach creates the boundary policy in stack and applies it to every role in
-// the stack, including roles that CDK creates on its own.
-func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
+// Attach creates the boundary policy of ceiling in stack and applies it to
+// every role in the stack, including roles that CDK creates on its own. A
+// stack without roles needs no boundary: do not call Attach for it.
+func Attach(stack awscdk.Stack, ceiling Ceiling) awsiam.ManagedPolicy {
+	all := ceiling.All()
+	scoped, objects, unscoped := split(all)
 	s3 := "arn:" + *stack.Partition() + ":s3:::*"
 	// One ARN pattern per service: IAM does not accept a wildcard service.
 	var resources []string
-	for _, svc := range services() {
+	for _, svc := range services(scoped) {
 		resources = append(resources, "arn:"+*stack.Partition()+":"+svc+":"+*stack.Region()+":"+*stack.Account()+":*")
 	}
-	var unscoped []string
-	for a := range audit.WildcardResourceActions {
-		unscoped = append(unscoped, a)
+	var statements []iamx.Statement
+	if len(scoped) > 0 {
+		statements = append(statements, iamx.Statement{
+			Sid:       "AllowWorkloadActionsInThisAccountAndRegion",
+			Actions:   scoped,
+			Resources: resources,
+		})
 	}
-	sort.Strings(unscoped)
+	if len(objects) > 0 {
+		// S3 ARNs name no account: pin the bucket owner instead.
+		statements = append(statements, iamx.Statement{
+			Sid:        "AllowObjectActionsOnThisAccountsBuckets",
+			Actions:    objects,
+			Resources:  []string{s3},
+			Conditions: map[string]map[string]any{"StringEquals": {"aws:ResourceAccount": *stack.Account()}},
+		})
+	}
+	if len(unscoped) > 0 {
+		statements = append(statements, iamx.Statement{
+			Sid:       "AllowActionsWithoutResourceLevelPermissions",
+			Actions:   unscoped,
+			Resources: []string{"*"},
+		})
+	}
+	statements = append(statements, iamx.Statement{
+		Sid:       "DenyPrivilegeEscalation",
+		Deny:      true,
+		Actions:   []string{"iam:*", "organizations:*", "account:*", "sts:AssumeRole"},
+		Resources: []string{"*"},
+	})
 	policy := awsiam.NewManagedPolicy(stack, jsii.String("PermissionsBoundary"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String("Groundwork permissions boundary: the most any role in " + *stack.StackName() + " may do"),
-		Document: iamx.Document(
-			iamx.Statement{
-				Sid:       "AllowWorkloadActionsInThisAccountAndRegion",
-				Actions:   actions(false),
-				Resources: resources,
-			},
-			// S3 ARNs name no account: pin the bucket owner instead.
-			iamx.Statement{
-				Sid:        "AllowObjectActionsOnThisAccountsBuckets",
-				Actions:    actions(true),
-				Resources:  []string{s3},
-				Conditions: map[string]map[string]any{"StringEquals": {"aws:ResourceAccount": *stack.Account()}},
-			},
-			iamx.Statement{
-				Sid:       "AllowActionsWithoutResourceLevelPermissions",
-				Actions:   unscoped,
-				Resources: []string{"*"},
-			},
-			iamx.Statement{
-				Sid:       "DenyPrivilegeEscalation",
-				Deny:      true,
-				Actions:   []string{"iam:*", "organizations:*", "account:*", "sts:AssumeRole"},
-				Resources: []string{"*"},
-			},
-		),
+		Document:    iamx.Document(statements...),
 	})
 	awsiam.PermissionsBoundary_Of(stack).Apply(policy)
-	appliesTo := []string{"Resource::*", "Resource::" + s3}
+	var appliesTo []string
+	if len(unscoped) > 0 {
+		appliesTo = append(appliesTo, "Resource::*")
+	}
+	if len(objects) > 0 {
+		appliesTo = append(appliesTo, nag.ResourceFinding(stack, s3))
+	}
+	// cdk-nag prints the ARNs with literals, or <AWS::Region> and the like in
+	// an environment-agnostic stack.
 	for _, r := range resources {
-		appliesTo = append(appliesTo, "Resource::"+r)
+		appliesTo = append(appliesTo, nag.ResourceFinding(stack, r))
 	}
 	nag.Suppress(policy.Node().DefaultChild(), "AwsSolutions-IAM5",
 		"This is a permissions boundary, a ceiling that grants nothing: it caps the explicit, resource-scoped "+
@@ -130,24 +128,30 @@ func Attach(stack awscdk.Stack) awsiam.ManagedPolicy {
 	return policy
 }
 
-// actions returns the s3: actions of Actions, or all the others.
-func actions(s3 bool) []string {
-	var out []string
-	for _, a := range Actions {
-		if strings.HasPrefix(a, "s3:") == s3 {
-			out = append(out, a)
+// split sorts actions into those scoped to this account and region, the s3:
+// ones (S3 ARNs name no account or region), and those without resource-level
+// permissions.
+func split(all []string) (scoped, objects, unscoped []string) {
+	for _, a := range all {
+		switch {
+		case audit.WildcardResourceActions[a] != "":
+			unscoped = append(unscoped, a)
+		case strings.HasPrefix(a, "s3:"):
+			objects = append(objects, a)
+		default:
+			scoped = append(scoped, a)
 		}
 	}
-	return out
+	return scoped, objects, unscoped
 }
 
-// services returns the service prefixes of Actions other than s3, sorted.
-func services() []string {
+// services returns the service prefixes of actions, sorted.
+func services(actions []string) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, a := range Actions {
+	for _, a := range actions {
 		svc, _, _ := strings.Cut(a, ":")
-		if svc != "s3" && !seen[svc] {
+		if !seen[svc] {
 			seen[svc] = true
 			out = append(out, svc)
 		}

@@ -3,6 +3,13 @@
 // account-root statement that keeps the key manageable. A service that must
 // use the key itself (CloudWatch Logs, for instance) gets an explicit,
 // Sid-named statement with its actions listed and a confused-deputy condition.
+//
+// Every key policy also denies kms:CreateGrant unless the grant is for an AWS
+// resource or the caller is an AWS service (AWS Control Tower control
+// CT.KMS.PR.3): a principal can no longer hand its key access on to another
+// principal through a grant, while the services that create grants on a
+// caller's behalf (Lambda environment encryption, DynamoDB, Secrets Manager,
+// RDS, EBS, ...) keep working — their grants are for AWS resources.
 package kmskey
 
 import (
@@ -15,8 +22,30 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/groundwork-cdk/groundwork/audit"
 	"github.com/groundwork-cdk/groundwork/iamx"
 )
+
+// DenyCreateGrant is the key-policy statement of Control Tower control
+// CT.KMS.PR.3, in the exact shape its guard rule accepts: Deny kms:CreateGrant
+// to every principal when kms:GrantIsForAWSResource and
+// aws:PrincipalIsAWSService are both false (BoolIfExists). Conditions in one
+// operator are ANDed, so a grant that an AWS service creates for an AWS
+// resource (kms:GrantIsForAWSResource true), or a call made by a service
+// principal itself, is not denied; it overrides the account-root kms:* only for
+// grants to non-AWS resources.
+func DenyCreateGrant() iamx.Statement {
+	return iamx.Statement{
+		Sid:        audit.DenyCreateGrantSid,
+		Deny:       true,
+		Actions:    []string{"kms:CreateGrant"},
+		Resources:  []string{"*"}, // in a key policy, * is this key
+		Principals: []awsiam.IPrincipal{awsiam.NewStarPrincipal()},
+		Conditions: map[string]map[string]any{
+			"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"},
+		},
+	}
+}
 
 // ServiceGrant lets a service principal use the key.
 type ServiceGrant struct {
@@ -31,7 +60,8 @@ type ServiceGrant struct {
 }
 
 // New creates a key with annual rotation, removal policy removal, and a
-// policy made of the account-root administration statement plus grants.
+// policy made of the account-root administration statement, the grants, and
+// DenyCreateGrant (last).
 func New(scope constructs.Construct, id, description string, removal awscdk.RemovalPolicy, grants ...ServiceGrant) awskms.Key {
 	statements := []iamx.Statement{{
 		Sid:        "AllowAccountAdministration",
@@ -48,6 +78,7 @@ func New(scope constructs.Construct, id, description string, removal awscdk.Remo
 			Conditions: g.Conditions,
 		})
 	}
+	statements = append(statements, DenyCreateGrant())
 	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
 		Description:       jsii.String(description),
 		EnableKeyRotation: jsii.Bool(true),

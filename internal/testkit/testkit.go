@@ -136,7 +136,10 @@ type Stack struct {
 	LogicalIDs map[string]string
 	// TerminationProtection is the stack's setting in the manifest.
 	TerminationProtection bool
-	tmpl                  assertions.Template
+	// Dependencies are the artifacts the stack depends on in the manifest
+	// (stack names, and "<stack>.assets" for its assets).
+	Dependencies []string
+	tmpl         assertions.Template
 }
 
 // LogicalID returns the logical id of the resource at path, which is relative
@@ -231,8 +234,9 @@ func Load(dir string) (*Assembly, error) {
 	}
 	var manifest struct {
 		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
+			Type         string   `json:"type"`
+			Dependencies []string `json:"dependencies"`
+			Properties   struct {
 				TemplateFile          string `json:"templateFile"`
 				TerminationProtection bool   `json:"terminationProtection"`
 			} `json:"properties"`
@@ -248,7 +252,8 @@ func Load(dir string) (*Assembly, error) {
 		if art.Type != "aws:cloudformation:stack" {
 			continue
 		}
-		s := &Stack{Name: name, LogicalIDs: map[string]string{}, TerminationProtection: art.Properties.TerminationProtection}
+		s := &Stack{Name: name, LogicalIDs: map[string]string{}, TerminationProtection: art.Properties.TerminationProtection,
+			Dependencies: art.Dependencies}
 		if s.JSON, err = os.ReadFile(filepath.Join(dir, art.Properties.TemplateFile)); err != nil {
 			return nil, err
 		}
@@ -506,4 +511,16 @@ func (s *Stack) HasWarning(t testing.TB, text string) {
 		}
 	}
 	t.Errorf("%s: no warning containing %q; warnings: %q", s.Name, text, seen)
+}
+
+// SynthError synthesizes app, which must fail (a construct's validation
+// rejecting the tree, say), and returns the error without JavaScript stack
+// frames. It fails the test when synthesis succeeds.
+func SynthError(t testing.TB, app awscdk.App) string {
+	t.Helper()
+	msg, panicked := catch(func() { app.Synth(nil) })
+	if !panicked {
+		t.Fatal("want synthesis to fail, it succeeded")
+	}
+	return msg
 }

@@ -1,0 +1,4 @@
+package hardenedfunction
+
+// VPCAccessReference exposes the reference-policy table to the tests.
+var VPCAccessReference = vpcAccessReference
