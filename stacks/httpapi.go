@@ -12,7 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/kmskey"
+	"github.com/groundwork-cdk/groundwork/kmskey"
 )
 
 // OrdersAPI is the HTTP API in front of the orders function.

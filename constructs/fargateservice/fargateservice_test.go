@@ -120,7 +120,7 @@ func TestWebDefaults(t *testing.T) {
 				M{
 					"Sid": "AllowCloudWatchLogs", "Effect": "Allow", "Resource": "*",
 					"Principal": M{"Service": "logs.eu-west-1.amazonaws.com"},
-					"Action": L{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+					"Action": L{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 					"Condition": M{"ArnLike": M{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:/Web/Api/Logs"}},
 				},

@@ -4,7 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/internal/kmskey"
+	"github.com/groundwork-cdk/groundwork/kmskey"
 )
 
 // newLogs creates the container log group, named (kmskey.LogGroupName) and

@@ -49,8 +49,8 @@ import (
 	"github.com/groundwork-cdk/groundwork/grant"
 	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/alarm"
-	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 	"github.com/groundwork-cdk/groundwork/internal/secgroup"
+	"github.com/groundwork-cdk/groundwork/kmskey"
 	"github.com/groundwork-cdk/groundwork/nag"
 	"github.com/groundwork-cdk/groundwork/validate"
 )
@@ -535,7 +535,7 @@ func (hf *HardenedFunction) allowLogsToUseKey(id string, props *Props, partition
 	added := hf.Key.AddToResourcePolicy(iamx.Statement{
 		Sid: sid,
 		Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
-			"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"},
+			"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"},
 		Resources:  []string{"*"},
 		Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+region+".amazonaws.com"), nil)},
 		Conditions: map[string]map[string]any{"ArnLike": {

@@ -24,8 +24,8 @@ import (
 	"github.com/groundwork-cdk/groundwork/constructs/hardenedfunction"
 	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/boundary"
-	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
+	"github.com/groundwork-cdk/groundwork/kmskey"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
 
@@ -254,7 +254,7 @@ func TestDefaults(t *testing.T) {
 					"Principal": map[string]any{"AWS": assertions.Match_AnyValue()}},
 				assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
 				map[string]any{"Sid": "AllowCloudWatchLogs", "Effect": "Allow", "Resource": "*",
-					"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+					"Action": []any{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 					"Principal": map[string]any{"Service": "logs.eu-west-1.amazonaws.com"},
 					"Condition": map[string]any{"ArnLike": map[string]any{

@@ -21,7 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/kmskey"
+	"github.com/groundwork-cdk/groundwork/kmskey"
 	"github.com/groundwork-cdk/groundwork/nag"
 	"github.com/groundwork-cdk/groundwork/validate"
 )

@@ -284,7 +284,7 @@ func TestFlowLogs(t *testing.T) {
 				map[string]any{"Sid": "AllowAccountAdministration", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
 					"Principal": map[string]any{"AWS": "arn:aws:iam::123456789012:root"}},
 				map[string]any{"Sid": "AllowCloudWatchLogs", "Effect": "Allow", "Resource": "*",
-					"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+					"Action": []any{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 					"Principal": map[string]any{"Service": "logs.eu-west-1.amazonaws.com"},
 					"Condition": map[string]any{"ArnLike": map[string]any{

@@ -7,8 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
 	"github.com/groundwork-cdk/groundwork/audit"
-	"github.com/groundwork-cdk/groundwork/internal/kmskey"
 	"github.com/groundwork-cdk/groundwork/internal/testkit"
+	"github.com/groundwork-cdk/groundwork/kmskey"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }

@@ -110,7 +110,7 @@ func CloudWatchLogs(scope constructs.Construct, logGroupNames ...string) Service
 		Sid:     "AllowCloudWatchLogs",
 		Service: "logs." + *stack.Region() + ".amazonaws.com",
 		Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
-			"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"},
+			"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"},
 		Conditions: map[string]map[string]any{
 			"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups},
 		},
