@@ -36,5 +36,11 @@ var confusedDeputyKeys = []string{
 
 // ServicesWithoutSourceConditions lists service principals that document no
 // support for aws:SourceAccount / aws:SourceArn in a trust or resource policy,
-// with the reason. Empty today: every service Groundwork trusts supports them.
-var ServicesWithoutSourceConditions = map[string]string{}
+// with the reason.
+var ServicesWithoutSourceConditions = map[string]string{
+	// The Baseline stack's trail assumes a role to write to its log group.
+	"cloudtrail.amazonaws.com": "no AWS page shows the condition keys CloudTrail sends when it assumes its CloudWatch Logs role " +
+		"(the documented role, CloudTrail_CloudWatchLogs_Role, has none), and a key it does not send would fail CreateTrail; " +
+		"the confused deputy is closed otherwise: CloudWatchLogsRoleArn must be a role in the trail's own account " +
+		"(CloudTrail API reference, CreateTrail), and the role may only write log streams of one log group",
+}

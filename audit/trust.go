@@ -35,6 +35,13 @@ var TrustConditionKeys = map[string]TrustEntry{
 	// the network interfaces before the function exists); aws:SourceAccount
 	// is the form in use. Pin the function itself with
 	// lambda:SourceFunctionArn in identity policies.
+	// CloudTrail's CloudWatch Logs role: no key is shown (see
+	// ServicesWithoutSourceConditions), so its trust requires none.
+	"cloudtrail.amazonaws.com": {
+		Keys:       nil,
+		Source:     "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html (the role CloudTrail creates has a trust policy without conditions)",
+		Documented: false,
+	},
 	"lambda.amazonaws.com": {
 		Keys:       []string{"aws:SourceAccount"},
 		Source:     "https://github.com/aws/aws-parallelcluster/issues/6926 (aws:SourceArn breaks VPC-enabled functions; aws:SourceAccount works)",

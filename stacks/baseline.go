@@ -16,7 +16,8 @@ import (
 
 	"github.com/groundwork-cdk/groundwork/constructs/securebucket"
 	"github.com/groundwork-cdk/groundwork/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/kmskey"
+	"github.com/groundwork-cdk/groundwork/internal/boundary"
+	"github.com/groundwork-cdk/groundwork/kmskey"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
 
@@ -77,6 +78,30 @@ func settingsLogGroupName(cfg Config) string {
 	return "/groundwork/" + cfg.Name + "/baseline/account-settings"
 }
 
+// warnBaselineOff warns, on stack, that the environment has no Baseline stack.
+func warnBaselineOff(stack awscdk.Stack, cfg Config) {
+	awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("groundwork:baseline:off"),
+		jsii.String(cfg.Name+": every Baseline service is switched off, so there is no "+cfg.StackName("Baseline")+
+			" stack; make sure the landing zone provides CloudTrail, Config, Access Analyzer, GuardDuty, Security Hub, "+
+			"the account S3 public access block and EBS encryption by default (see README, Baseline)"), nil)
+}
+
+// BaselineCeiling is the permissions boundary of the Baseline stack's roles
+// for b: exactly what they are granted, which depends on the switches (so it
+// is computed here rather than listed in ceilings). Without a role (trail and
+// account settings off) it is empty and the stack has no boundary.
+func BaselineCeiling(b BaselineConfig) boundary.Ceiling {
+	var c boundary.Ceiling
+	if b.CloudTrail || b.S3AccountPublicAccessBlock || b.EbsEncryptionByDefault {
+		// CloudTrail's role writes its log streams; the account-settings
+		// function writes its own log.
+		c.Actions = append(c.Actions, "logs:CreateLogStream", "logs:PutLogEvents")
+	}
+	s3, ebs := SettingsActions(b)
+	c.Actions = append(append(c.Actions, s3...), ebs...)
+	return c
+}
+
 // TrailName is the name of the environment's trail. It is fixed because the
 // bucket and key policies pin CloudTrail with aws:SourceArn, the trail's ARN
 // (TrailName is the trail's only replace-only property).
@@ -92,18 +117,19 @@ func (c Config) TrailArn() string {
 // S3 public access block and EBS encryption by default, each as switched in
 // cfg.Baseline, and the EventBridge rules and alarms that send high-severity
 // findings, root sign-ins and changes to the trail or recorder to the alarm
-// topic. It warns when every part is switched off.
+// topic. With every part switched off it creates nothing (CloudFormation
+// rejects an empty stack) and returns nil; Build then warns (BaselineOffWarning).
 func NewBaselineStack(app awscdk.App, cfg Config) *BaselineStack {
-	stack := newStack(app, cfg, "Baseline", "account guardrails (CloudTrail, Config, Access Analyzer, GuardDuty, Security Hub, account settings)")
-	b := &BaselineStack{Stack: stack}
 	bc := cfg.Baseline
 	if bc.AllOff() {
-		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("groundwork:baseline:off"),
-			jsii.String(cfg.Name+": every Baseline service is switched off; make sure the landing zone provides CloudTrail, Config, "+
-				"Access Analyzer, GuardDuty, Security Hub, the account S3 public access block and EBS encryption by default (see README, Baseline)"), nil)
-		return b
+		return nil
 	}
+	stack := newStack(app, cfg, "Baseline", "account guardrails (CloudTrail, Config, Access Analyzer, GuardDuty, Security Hub, account settings)")
+	b := &BaselineStack{Stack: stack}
 	needsSettings := bc.S3AccountPublicAccessBlock || bc.EbsEncryptionByDefault
+	if ceiling := BaselineCeiling(bc); len(ceiling.Actions) > 0 {
+		boundary.Attach(stack, ceiling)
+	}
 	b.AuditKey = kmskey.New(stack, "AuditKey", "Encryption of the "+cfg.Name+" audit logs (CloudTrail, Config, account-settings function, alert DLQ)",
 		cfg.RemovalPolicy(), b.auditKeyGrants(cfg)...)
 	var logs *securebucket.SecureBucket
@@ -239,10 +265,11 @@ func (b *BaselineStack) addTrail(cfg Config) {
 		RemovalPolicy: cfg.RemovalPolicy(),
 	})
 	groupArn := "arn:" + cfg.Partition() + ":logs:" + cfg.Region + ":" + cfg.Account + ":log-group:" + trailLogGroupName(cfg)
-	// CloudTrail documents aws:SourceAccount, not aws:SourceArn, for the
-	// role it assumes to write to CloudWatch Logs: pin the account. The
-	// streams are <account>_CloudTrail_<region>, one per region of the
-	// multi-region trail.
+	// No AWS page shows which condition keys CloudTrail sends when it
+	// assumes this role, and one it does not send would fail CreateTrail, so
+	// the trust carries none (audit.ServicesWithoutSourceConditions):
+	// CloudTrail takes only a role of the trail's own account. The streams
+	// are <account>_CloudTrail_<region>, one per region of the trail.
 	b.TrailLogsRole = iamx.NewServiceRole(stack, "TrailLogsRole", iamx.RoleProps{
 		Service:     "cloudtrail.amazonaws.com",
 		Description: "Lets the trail " + cfg.TrailName() + " write to " + trailLogGroupName(cfg),
@@ -250,6 +277,13 @@ func (b *BaselineStack) addTrail(cfg Config) {
 			Sid:       "WriteTrailLogStreams",
 			Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			Resources: []string{groupArn + ":log-stream:" + cfg.Account + "_CloudTrail_*"},
+		}},
+	})
+	b.TrailLogsRole.Node().DefaultChild().(awsiam.CfnRole).AddPropertyOverride(jsii.String("AssumeRolePolicyDocument"), map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Sid": "TrustService", "Effect": "Allow", "Action": "sts:AssumeRole",
+			"Principal": map[string]any{"Service": "cloudtrail.amazonaws.com"},
 		}},
 	})
 

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/iamx"
-	"github.com/groundwork-cdk/groundwork/internal/kmskey"
+	"github.com/groundwork-cdk/groundwork/kmskey"
 	"github.com/groundwork-cdk/groundwork/nag"
 )
 
@@ -59,8 +59,8 @@ func (b *BaselineStack) addAccountSettings(cfg Config) {
 		statements = append(statements, iamx.Statement{Sid: "SetEbsEncryptionByDefault", Actions: ebsActions, Resources: []string{"*"}})
 	}
 	b.SettingsRole = iamx.NewServiceRole(stack, "AccountSettingsRole", iamx.RoleProps{
+		// aws:SourceAccount only: audit.TrustConditionKeys.
 		Service:     "lambda.amazonaws.com",
-		SourceArn:   "arn:" + cfg.Partition() + ":lambda:" + cfg.Region + ":" + cfg.Account + ":function:*",
 		Description: "Sets the account-level S3 public access block and EBS encryption by default of " + cfg.Name,
 		Statements:  statements,
 	})

@@ -25,7 +25,8 @@ type Options struct {
 type Platform struct {
 	// Config is the environment's settings.
 	Config Config
-	// Baseline holds the account guardrails; it deploys first.
+	// Baseline holds the account guardrails; it deploys first. Nil when
+	// every Baseline part is switched off (Build warns on Storage).
 	Baseline *BaselineStack
 	// Storage, Network, Api, Service and Observability are its stacks.
 	Storage       *StorageStack
@@ -59,6 +60,9 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 			p.Network.DashboardRow(),
 			p.Storage.DashboardRow(),
 		})
+		if p.Baseline == nil {
+			warnBaselineOff(p.Storage.Stack, cfg)
+		}
 		p.warnPlaceholders()
 		out = append(out, p)
 	}
