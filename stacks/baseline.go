@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsaccessanalyzer"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudtrail"
@@ -329,17 +331,7 @@ func (b *BaselineStack) addTrail(cfg Config) {
 // <stack name>-<logical id>-<suffix>, lower-cased; the Baseline stack deploys
 // first, so it cannot reference the bucket.
 func InvoicesObjectArnPrefix(cfg Config) string {
-	return "arn:" + cfg.Partition() + ":s3:::" + lower(cfg.StackName("Storage")) + "-invoicesbucket"
-}
-
-func lower(s string) string {
-	out := []byte(s)
-	for i, c := range out {
-		if c >= 'A' && c <= 'Z' {
-			out[i] = c + 'a' - 'A'
-		}
-	}
-	return string(out)
+	return "arn:" + cfg.Partition() + ":s3:::" + strings.ToLower(cfg.StackName("Storage")) + "-invoicesbucket"
 }
 
 // addConfig creates the recorder, its delivery channel and bucket, the
