@@ -40,6 +40,13 @@ var TrustConditionKeys = map[string]TrustEntry{
 		Source:     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html (execution role trust policy with aws:SourceAccount and aws:SourceArn arn:aws:pipes:<region>:<account>:pipe/<name>)",
 		Documented: true,
 	},
+	// CloudTrail's CloudWatch Logs role: no key is shown (see
+	// ServicesWithoutSourceConditions), so its trust requires none.
+	"cloudtrail.amazonaws.com": {
+		Keys:       nil,
+		Source:     "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html (the role CloudTrail creates has a trust policy without conditions)",
+		Documented: false,
+	},
 	"lambda.amazonaws.com": {
 		Keys:       []string{"aws:SourceAccount"},
 		Source:     "https://github.com/aws/aws-parallelcluster/issues/6926 (aws:SourceArn breaks VPC-enabled functions; aws:SourceAccount works)",

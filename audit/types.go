@@ -4,6 +4,11 @@ package audit
 // carry the required tags. A type in neither list is reported, so that a new
 // resource type is classified deliberately rather than skipped.
 var taggable = setOf(
+	"AWS::AccessAnalyzer::Analyzer",
+	"AWS::CloudTrail::Trail",
+	"AWS::Events::Rule",
+	"AWS::GuardDuty::Detector",
+	"AWS::SecurityHub::Hub",
 	"AWS::ApiGatewayV2::Api",
 	"AWS::ApiGatewayV2::Stage",
 	"AWS::CloudWatch::Alarm",
@@ -38,6 +43,12 @@ var taggable = setOf(
 
 // nonTaggable lists resource types that CloudFormation cannot tag.
 var nonTaggable = setOf(
+	"AWS::Config::ConfigRule",
+	"AWS::Config::ConfigurationRecorder",
+	"AWS::Config::DeliveryChannel",
+	"AWS::IAM::ServiceLinkedRole",
+	"AWS::Logs::MetricFilter",
+	"AWS::SecurityHub::Standard",
 	"AWS::ApiGatewayV2::Authorizer",
 	"AWS::ApiGatewayV2::Integration",
 	"AWS::ApiGatewayV2::Route",

@@ -25,6 +25,9 @@ type Options struct {
 type Platform struct {
 	// Config is the environment's settings.
 	Config Config
+	// Baseline holds the account guardrails; it deploys first. Nil when
+	// every Baseline part is switched off (Build warns on Storage).
+	Baseline *BaselineStack
 	// Storage, Network, Api, Events, Service and Observability are its stacks.
 	Storage       *StorageStack
 	Network       *NetworkStack
@@ -45,9 +48,10 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 	for _, cfg := range configs {
 		validate.Check("stacks", "environment "+cfg.Name, cfg.Validate())
 		p := &Platform{
-			Config:  cfg,
-			Storage: NewStorageStack(app, cfg),
-			Network: NewNetworkStack(app, cfg),
+			Config:   cfg,
+			Baseline: NewBaselineStack(app, cfg),
+			Storage:  NewStorageStack(app, cfg),
+			Network:  NewNetworkStack(app, cfg),
 		}
 		p.Api = NewApiStack(app, cfg, p.Network)
 		p.Events = NewEventsStack(app, cfg, p.Api, p.Storage)
@@ -59,6 +63,9 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 			p.Network.DashboardRow(),
 			p.Storage.DashboardRow(),
 		})
+		if p.Baseline == nil {
+			warnBaselineOff(p.Storage.Stack, cfg)
+		}
 		p.warnPlaceholders()
 		out = append(out, p)
 	}

@@ -55,6 +55,9 @@ type Config struct {
 	MonthlyBudgetUSD int
 	// AlarmEmails subscribe to the environment's alarm topic. Default: Owner.
 	AlarmEmails []string
+	// Baseline switches the account guardrails (Groundwork-<Env>-Baseline).
+	// Default: everything on (see BaselineConfig).
+	Baseline BaselineConfig
 }
 
 // AlarmTopicName is the name of the environment's alarm topic. It is fixed so
@@ -159,6 +162,7 @@ func Defaults() []Config {
 	}
 	for i := range configs {
 		configs[i].placeholders()
+		configs[i].Baseline = defaultBaseline(configs[i].Name, configs[i].RetainData)
 	}
 	return configs
 }
@@ -185,6 +189,8 @@ func (c *Config) placeholders() {
 //	groundwork:<env>:jwtAudience        comma-separated accepted audiences
 //	groundwork:<env>:image              api-service image (semver tag or digest)
 //	groundwork:<env>:certificateArn     ACM certificate of the api-service HTTPS listener
+//	groundwork:<env>:baselineOff        comma-separated Baseline services to switch off (BaselineServiceNames)
+//	groundwork:<env>:baselineRestoreOnDelete  true/false: restore the account settings on stack delete
 //	groundwork:environments             comma-separated subset to build, e.g. "dev"
 const contextPrefix = "groundwork:"
 
@@ -248,6 +254,7 @@ func FromContext(node constructs.Node) ([]Config, error) {
 		if v := get(c.Name + ":certificateArn"); v != "" {
 			c.Service.CertificateArn = v
 		}
+		errs = append(errs, c.Baseline.fromContext(c.Name, get)...)
 		if err := c.Validate(); err != nil {
 			errs = append(errs, &validate.Error{Construct: "config", Path: "environment " + c.Name, Err: err})
 		}
@@ -345,6 +352,9 @@ func (c Config) Validate() error {
 		errs = append(errs, validate.Fail("Service.DesiredCount", svc.DesiredCount,
 			"a highly available service runs at least 2 tasks, one per AZ at least (the guidance: 2+ outside dev)",
 			"set DesiredCount to 2 or more, or turn HighAvailability off (dev only)"))
+	}
+	if err := c.Baseline.validate(c); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

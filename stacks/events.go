@@ -113,21 +113,20 @@ type EventsStack struct {
 // policy names them by ARN, and the resources reference the key, so the
 // ARNs must be known without a reference.
 type eventNames struct {
-	bus, archive, rule, pipe string
-	busArn, archiveArn       string
-	ruleArn, pipeArn         string
+	bus, rule           string
+	busArn, archiveArns string
+	ruleArn             string
 }
 
 func newEventNames(cfg Config) eventNames {
 	prefix := "groundwork-" + cfg.Name
-	n := eventNames{bus: prefix + "-orders", archive: prefix + "-orders", rule: "order-placed-to-invoices", pipe: prefix + "-orders-outbox"}
+	n := eventNames{bus: prefix + "-orders", rule: "order-placed-to-invoices"}
 	arn := func(service, resource string) string {
 		return "arn:" + cfg.Partition() + ":" + service + ":" + cfg.Region + ":" + cfg.Account + ":" + resource
 	}
 	n.busArn = arn("events", "event-bus/"+n.bus)
-	n.archiveArn = arn("events", "archive/"+n.archive)
+	n.archiveArns = arn("events", "archive/*")
 	n.ruleArn = arn("events", "rule/"+n.bus+"/"+n.rule)
-	n.pipeArn = arn("pipes", "pipe/"+n.pipe)
 	return n
 }
 
@@ -139,18 +138,20 @@ func NewEventsStack(app awscdk.App, cfg Config, api *ApiStack, storage *StorageS
 	e := &EventsStack{Stack: stack, names: newEventNames(cfg)}
 	n := e.names
 	topic := alarmTopic(stack, cfg)
-	sourceArns := []string{n.busArn, n.archiveArn, n.ruleArn}
+	sourceArns := []string{n.busArn, n.archiveArns, n.ruleArn}
 	e.Key = kmskey.New(stack, "EventsKey", "Encryption of the order events: bus, archive, invoice queue, dead-letter queues",
 		cfg.RemovalPolicy(),
 		// EventBridge encrypts and decrypts the bus's and the archive's
-		// events with the key as itself, pinned to this bus, its archive and
-		// its rule (aws:SourceArn, aws:SourceAccount).
+		// events with the key as itself, pinned to this bus, its rule and this
+		// account's archives (aws:SourceArn, aws:SourceAccount). The archive
+		// has no fixed name: its create-only SourceArn would make a fixed
+		// name fail on replacement ("already exists").
 		kmskey.ServiceGrant{
 			Sid: "AllowEventBridgeBusAndArchive", Service: "events.amazonaws.com",
 			Actions: []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"},
 			Conditions: map[string]map[string]any{
 				"StringEquals": {"aws:SourceAccount": cfg.Account},
-				"ArnEquals":    {"aws:SourceArn": sourceArns},
+				"ArnLike":      {"aws:SourceArn": sourceArns},
 			},
 		})
 
@@ -160,7 +161,6 @@ func NewEventsStack(app awscdk.App, cfg Config, api *ApiStack, storage *StorageS
 		KmsKeyIdentifier: e.Key.KeyArn(),
 	})
 	e.Archive = awsevents.NewCfnArchive(stack, jsii.String("Archive"), &awsevents.CfnArchiveProps{
-		ArchiveName:      jsii.String(n.archive),
 		Description:      jsii.String("Every order event of " + n.bus + ", for replay"),
 		SourceArn:        e.Bus.AttrArn(),
 		EventPattern:     map[string]any{"source": []string{OrderEventSource}},
@@ -236,10 +236,12 @@ func (e *EventsStack) newOutbox(cfg Config, api *ApiStack) {
 		Reason: "This queue is the outbox pipe's dead-letter queue (stream records it could not publish); a dead-letter " +
 			"queue of a dead-letter queue would only move the same records again.",
 	})
+	// The pipe has no fixed name (its create-only Source would make one fail
+	// on replacement), so the trust names the account (aws:SourceAccount),
+	// not the pipe.
 	e.OutboxRole = iamx.NewServiceRole(e.Stack, "OutboxRole", iamx.RoleProps{
 		Service:     "pipes.amazonaws.com",
-		SourceArn:   n.pipeArn,
-		Description: "Execution role of the orders outbox pipe " + n.pipe,
+		Description: "Execution role of the orders outbox pipe of " + cfg.Name,
 	})
 	grant.GuardRole(e.OutboxRole, e.OutboxRole)
 	pipe := grant.Role(e.OutboxRole)
@@ -262,7 +264,6 @@ func (e *EventsStack) newOutbox(cfg Config, api *ApiStack) {
 	grant.QueueSend(pipe, e.OutboxDeadLetterQueue)
 
 	e.Outbox = awspipes.NewCfnPipe(e.Stack, jsii.String("Outbox"), &awspipes.CfnPipeProps{
-		Name:        jsii.String(n.pipe),
 		Description: jsii.String("Orders outbox: each order stored in the orders table becomes an OrderPlaced event"),
 		RoleArn:     e.OutboxRole.RoleArn(),
 		Source:      jsii.String(stream),
@@ -345,7 +346,7 @@ func (e *EventsStack) addAlarms(topic awssns.ITopic) {
 			Metric:      alarm.Metric("AWS/Events", "FailedInvocations", "Sum", five, map[string]string{"RuleName": n.rule, "EventBusName": n.bus}),
 			Description: "OrderPlaced rule: deliveries to the invoice queue are failing permanently (they go to the rule's dead-letter queue)."},
 		{ID: "OutboxFailedAlarm", Threshold: 1,
-			Metric:      alarm.Metric("AWS/EventBridge/Pipes", "ExecutionFailed", "Sum", five, map[string]string{"PipeName": n.pipe}),
+			Metric:      alarm.Metric("AWS/EventBridge/Pipes", "ExecutionFailed", "Sum", five, map[string]string{"PipeName": *e.Outbox.Ref()}),
 			Description: "Orders outbox pipe: executions are failing; orders are retried, then dead-lettered."},
 	} {
 		e.Alarms = append(e.Alarms, alarm.New(e.Stack, topic, s))
@@ -362,7 +363,7 @@ func (e *EventsStack) DashboardRow() Row {
 	q, fn := e.Queue.Queue, e.Worker.Function
 	return Row{Title: "Events: order events, invoice queue, invoice worker", Widgets: []awscloudwatch.IWidget{
 		graph("Order events published and delivered", []awscloudwatch.IMetric{
-			metric("AWS/EventBridge/Pipes", "TargetStageSucceeded", "Sum", "published (outbox)", map[string]string{"PipeName": n.pipe}),
+			metric("AWS/EventBridge/Pipes", "TargetStageSucceeded", "Sum", "published (outbox)", map[string]string{"PipeName": *e.Outbox.Ref()}),
 			metric("AWS/Events", "MatchedEvents", "Sum", "matched (rule)", rule),
 			metric("AWS/Events", "FailedInvocations", "Sum", "failed deliveries", rule),
 		}, 6),

@@ -27,7 +27,6 @@ func TestEventsStack(t *testing.T) {
 		bus := "groundwork-" + cfg.Name + "-orders"
 		busArn := arn("events", "event-bus/"+bus)
 		ruleArn := arn("events", "rule/"+bus+"/order-placed-to-invoices")
-		pipeName := "groundwork-" + cfg.Name + "-orders-outbox"
 		key := s.Arn(t, "EventsKey")
 		removal := "Delete"
 		if cfg.RetainData {
@@ -60,7 +59,7 @@ func TestEventsStack(t *testing.T) {
 							"Action":    []any{"kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"}, "Resource": "*",
 							"Condition": map[string]any{
 								"StringEquals": map[string]any{"aws:SourceAccount": cfg.Account},
-								"ArnEquals":    map[string]any{"aws:SourceArn": []any{busArn, arn("events", "archive/"+bus), ruleArn}},
+								"ArnLike":      map[string]any{"aws:SourceArn": []any{busArn, arn("events", "archive/*"), ruleArn}},
 							}},
 					})}},
 					"DeletionPolicy": removal,
@@ -68,7 +67,7 @@ func TestEventsStack(t *testing.T) {
 			})
 			t.Run("outbox pipe: the table's stream, INSERTs only, to the bus as OrderPlaced, with a DLQ", func(t *testing.T) {
 				s.HasResourceProperties(t, "AWS::Pipes::Pipe", map[string]any{
-					"Name":    pipeName,
+					"Name":    assertions.Match_Absent(), // a create-only Source: no fixed name (deploy-safety)
 					"RoleArn": s.Arn(t, "OutboxRole"),
 					"Source": map[string]any{"Fn::GetStackOutput": assertions.Match_ObjectLike(&map[string]any{
 						"StackName": cfg.StackName("Api"), "OutputName": assertions.Match_StringLikeRegexp(jsii.String("Orders.*StreamArn"))})},
@@ -91,14 +90,13 @@ func TestEventsStack(t *testing.T) {
 					t.Errorf("the pipe DependsOn %v, want its role's policy (Pipes checks it at creation)", deps)
 				}
 			})
-			t.Run("outbox role: trusts Pipes for this pipe only", func(t *testing.T) {
+			t.Run("outbox role: trusts Pipes in this account", func(t *testing.T) {
 				s.HasResourceProperties(t, "AWS::IAM::Role", map[string]any{
 					"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
 						"Sid": "TrustService", "Effect": "Allow", "Action": "sts:AssumeRole",
 						"Principal": map[string]any{"Service": "pipes.amazonaws.com"},
 						"Condition": map[string]any{
 							"StringEquals": map[string]any{"aws:SourceAccount": cfg.Account},
-							"ArnLike":      map[string]any{"aws:SourceArn": arn("pipes", "pipe/"+pipeName)},
 						},
 					}}, "Version": "2012-10-17"},
 				})
@@ -236,7 +234,7 @@ func TestEventsStack(t *testing.T) {
 					{"MetricName": "ApproximateAgeOfOldestMessage", "Threshold": 900},
 					{"Namespace": "AWS/Events", "MetricName": "FailedInvocations"},
 					{"Namespace": "AWS/EventBridge/Pipes", "MetricName": "ExecutionFailed",
-						"Dimensions": []any{map[string]any{"Name": "PipeName", "Value": pipeName}}},
+						"Dimensions": []any{map[string]any{"Name": "PipeName", "Value": s.Ref(t, "Outbox")}}},
 				} {
 					m["AlarmActions"] = []any{cfg.AlarmTopicArn()}
 					s.HasResourceProperties(t, "AWS::CloudWatch::Alarm", m)

@@ -57,6 +57,8 @@ func NewObservabilityStack(app awscdk.App, cfg Config, rows []Row) *Observabilit
 		publisherKeyGrant(stack, "AllowBudgets", "budgets.amazonaws.com",
 			"arn:"+*stack.Partition()+":budgets::"+cfg.Account+":*"),
 		// SNS writes undeliverable notifications to the encrypted DLQ.
+		// The Baseline stack's EventBridge rules (findings, root sign-in).
+		publisherKeyGrant(stack, "AllowEventBridgeAlerts", "events.amazonaws.com", cfg.alertRuleArns()),
 		publisherKeyGrant(stack, "AllowSNSDeadLetters", "sns.amazonaws.com",
 			"arn:"+*stack.Partition()+":sns:"+cfg.Region+":"+cfg.Account+":"+cfg.AlarmTopicName()),
 	)
@@ -71,6 +73,7 @@ func NewObservabilityStack(app awscdk.App, cfg Config, rows []Row) *Observabilit
 			"arn:"+*stack.Partition()+":cloudwatch:"+cfg.Region+":"+cfg.Account+":alarm:*"),
 		publisherStatement("AllowBudgets", "budgets.amazonaws.com", topicArn, cfg.Account,
 			"arn:"+*stack.Partition()+":budgets::"+cfg.Account+":*"),
+		publisherStatement("AllowEventBridgeAlerts", "events.amazonaws.com", topicArn, cfg.Account, cfg.alertRuleArns()),
 		iamx.DenyInsecureTransport("sns:Publish", topicArn),
 	} {
 		o.Topic.AddToResourcePolicy(s.Build())

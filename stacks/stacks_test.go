@@ -32,7 +32,7 @@ var synth = testkit.Once(func() awscdk.App {
 func assembly(t *testing.T) *testkit.Assembly { return synth.Assembly(t) }
 
 // parts are the stacks every environment has.
-var parts = []string{"Storage", "Network", "Api", "Events", "Service", "Observability"}
+var parts = []string{"Baseline", "Storage", "Network", "Api", "Events", "Service", "Observability"}
 
 // forEachStack runs fn for every stack of every environment.
 func forEachStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *testkit.Stack)) {
@@ -301,6 +301,12 @@ func TestObservabilityStack(t *testing.T) {
 						}}),
 					assertions.Match_ObjectLike(&map[string]any{"Sid": "AllowBudgets", "Action": "sns:Publish",
 						"Principal": map[string]any{"Service": "budgets.amazonaws.com"}}),
+					assertions.Match_ObjectLike(&map[string]any{"Sid": "AllowEventBridgeAlerts", "Action": "sns:Publish",
+						"Principal": map[string]any{"Service": "events.amazonaws.com"},
+						"Condition": map[string]any{
+							"StringEquals": map[string]any{"aws:SourceAccount": cfg.Account},
+							"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:events:" + cfg.Region + ":" + cfg.Account + ":rule/groundwork-" + cfg.Name + "-alert-*"},
+						}}),
 					assertions.Match_ObjectLike(&map[string]any{"Sid": "DenyInsecureTransport", "Effect": "Deny",
 						"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}}),
 				}, "Version": "2012-10-17"},

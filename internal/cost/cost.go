@@ -102,6 +102,15 @@ var usage = set("AWS::Lambda::Function", "AWS::ApiGatewayV2::Api", "AWS::ApiGate
 	"AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::Budgets::Budget",
 	"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Pipes::Pipe")
 
+// usageWhy are usage-priced types whose report line says what is billed.
+var usageWhy = map[string]string{
+	"AWS::Config::ConfigurationRecorder": "configuration items recorded",
+	"AWS::Config::ConfigRule":            "rule evaluations",
+	"AWS::GuardDuty::Detector":           "events and logs analysed: CloudTrail, VPC flow logs, DNS, S3 data events",
+	"AWS::SecurityHub::Hub":              "findings ingested",
+	"AWS::SecurityHub::Standard":         "security checks run by the standard's controls",
+}
+
 // free are types with no charge of their own.
 var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route",
 	"AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment",
@@ -115,7 +124,9 @@ var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS
 	"AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::Logs::ResourcePolicy", "AWS::SecretsManager::ResourcePolicy",
 	// Rules are free (the bus's events are charged); an SQS event source
 	// mapping is free (its polling is billed as the queue's requests).
-	"AWS::Events::Rule", "AWS::Lambda::EventSourceMapping")
+	"AWS::Events::Rule", "AWS::Lambda::EventSourceMapping",
+	// AWS service events on the default event bus are free to match and deliver.
+	"AWS::Logs::MetricFilter", "AWS::Config::DeliveryChannel", "AWS::IAM::ServiceLinkedRole")
 
 // Estimate prices one template with the price table of region (see Table).
 func Estimate(stack, region string, template map[string]any) Report {
@@ -178,6 +189,20 @@ func Estimate(stack, region string, template map[string]any) Report {
 			add("standard-resolution alarm", p.AlarmMonth)
 		case typ == "AWS::CloudWatch::Dashboard":
 			add("dashboard", p.DashboardMonth)
+		case typ == "AWS::CloudTrail::Trail":
+			// The first copy of management events in each region is free;
+			// data events are billed per 100,000.
+			if dataEvents(props) {
+				r.Varies = append(r.Varies, typ+" "+id+" (data events; management events: first trail free)")
+			}
+		case typ == "AWS::AccessAnalyzer::Analyzer":
+			// External access analyzers are free; unused access is billed
+			// per IAM role and user analysed each month.
+			if t, _ := props["Type"].(string); strings.HasSuffix(t, "_UNUSED_ACCESS") {
+				r.Varies = append(r.Varies, typ+" "+id+" (IAM roles and users analysed)")
+			}
+		case usageWhy[typ] != "":
+			r.Varies = append(r.Varies, typ+" "+id+" ("+usageWhy[typ]+")")
 		case usage[typ]:
 			r.Varies = append(r.Varies, typ+" "+id)
 		case free[typ] || len(typ) > 8 && typ[:8] == "Custom::":
@@ -193,6 +218,30 @@ func Estimate(stack, region string, template map[string]any) Report {
 	}
 	sort.Strings(r.Unpriced)
 	return r
+}
+
+// dataEvents reports whether a trail records data events (advanced or basic
+// event selectors).
+func dataEvents(props map[string]any) bool {
+	for _, sel := range list(props["AdvancedEventSelectors"]) {
+		m, _ := sel.(map[string]any)
+		for _, f := range list(m["FieldSelectors"]) {
+			fm, _ := f.(map[string]any)
+			if fm["Field"] == "eventCategory" {
+				for _, v := range list(fm["Equals"]) {
+					if v == "Data" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	for _, sel := range list(props["EventSelectors"]) {
+		if m, _ := sel.(map[string]any); len(list(m["DataResources"])) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // insights reports whether a cluster has Container Insights on.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -170,5 +171,51 @@ func TestEventTypes(t *testing.T) {
 	}
 	if len(r.Unpriced) != 0 {
 		t.Errorf("unpriced %v: every event type is classified", r.Unpriced)
+	}
+}
+
+// TestBaselineTypes checks the Baseline stack's types: the fixed ones are
+// priced through the existing rows (keys, alarms), the security services are
+// listed as usage-priced with what they bill, and the rest is free.
+func TestBaselineTypes(t *testing.T) {
+	r := estimate(t, `
+		"Mgmt": {"Type": "AWS::CloudTrail::Trail", "Properties": {"AdvancedEventSelectors": [
+			{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}]}},
+		"Data": {"Type": "AWS::CloudTrail::Trail", "Properties": {"AdvancedEventSelectors": [
+			{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+			{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}]}]}},
+		"Rec": {"Type": "AWS::Config::ConfigurationRecorder"},
+		"Rule": {"Type": "AWS::Config::ConfigRule"},
+		"Chan": {"Type": "AWS::Config::DeliveryChannel"},
+		"Slr": {"Type": "AWS::IAM::ServiceLinkedRole"},
+		"GD": {"Type": "AWS::GuardDuty::Detector"},
+		"Hub": {"Type": "AWS::SecurityHub::Hub"},
+		"Std": {"Type": "AWS::SecurityHub::Standard"},
+		"AA": {"Type": "AWS::AccessAnalyzer::Analyzer", "Properties": {"Type": "ACCOUNT"}},
+		"AAU": {"Type": "AWS::AccessAnalyzer::Analyzer", "Properties": {"Type": "ACCOUNT_UNUSED_ACCESS"}},
+		"Ev": {"Type": "AWS::Events::Rule"},
+		"MF": {"Type": "AWS::Logs::MetricFilter"},
+		"Key": {"Type": "AWS::KMS::Key"},
+		"Alarm": {"Type": "AWS::CloudWatch::Alarm"},
+		"CR": {"Type": "Custom::S3AccountPublicAccessBlock"}`)
+	if !near(r.Total, 1.10) {
+		t.Errorf("total %.2f, want 1.10 (one key, one alarm): %+v", r.Total, r.Fixed)
+	}
+	want := []string{
+		"AWS::AccessAnalyzer::Analyzer AAU (IAM roles and users analysed)",
+		"AWS::CloudTrail::Trail Data (data events; management events: first trail free)",
+		"AWS::Config::ConfigRule Rule (rule evaluations)",
+		"AWS::Config::ConfigurationRecorder Rec (configuration items recorded)",
+		"AWS::GuardDuty::Detector GD (events and logs analysed: CloudTrail, VPC flow logs, DNS, S3 data events)",
+		"AWS::SecurityHub::Hub Hub (findings ingested)",
+		"AWS::SecurityHub::Standard Std (security checks run by the standard's controls)",
+	}
+	varies := append([]string(nil), r.Varies...)
+	sort.Strings(varies)
+	if got := strings.Join(varies, "\n"); got != strings.Join(want, "\n") {
+		t.Errorf("usage-priced:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if len(r.Unpriced) != 0 {
+		t.Errorf("unpriced %v", r.Unpriced)
 	}
 }
