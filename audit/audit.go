@@ -564,15 +564,24 @@ func (a *auditor) listener(id, typ string, props map[string]any) {
 }
 
 // secretName matches environment variable names that suggest a secret value.
-// A name that ends in _ARN, _NAME or _ID carries a reference, which is fine.
 var secretName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
-var secretRef = regexp.MustCompile(`(?i)_(ARN|NAME|ID)$`)
+
+// secretRef matches names that end in a word saying the value is a reference
+// to a secret (_ARN, _NAME, _ID) or a setting about one (TOKEN_URL,
+// PASSWORD_MIN_LENGTH, AUTH_TOKEN_TTL), not the secret itself. The value
+// checks still look at what such a variable holds.
+var secretRef = regexp.MustCompile(`(?i)_(ARN|NAME|ID|URL|URI|ENDPOINT|HOST|PATH|FILE|HEADER|TTL|EXPIRY|TIMEOUT|LENGTH|DAYS|SECONDS|VERSION|POLICY|ENABLED|TYPE|FORMAT)$`)
 
 // LooksLikeSecretName reports whether an environment variable name suggests
-// that it holds a secret value rather than a reference to one.
+// that it holds a secret value rather than a reference to one or a setting
+// about one.
 func LooksLikeSecretName(name string) bool {
 	return secretName.MatchString(name) && !secretRef.MatchString(name)
 }
+
+// NamesSecretReference reports whether a name ends in a word that makes it a
+// reference to a secret or a setting about one (see LooksLikeSecretName).
+func NamesSecretReference(name string) bool { return secretRef.MatchString(name) }
 
 func (a *auditor) environment(id, typ string, props map[string]any) {
 	var names []string

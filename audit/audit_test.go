@@ -310,6 +310,9 @@ func TestLooksLikeSecretName(t *testing.T) {
 	for name, want := range map[string]bool{
 		"DB_PASSWORD": true, "API_KEY": true, "GITHUB_TOKEN": true, "client_secret": true, "PRIVATE_KEY": true,
 		"API_SECRET_ARN": false, "DB_SECRET_NAME": false, "TOKEN_ID": false, "TABLE_NAME": false, "REGION": false,
+		// settings about a secret, not the secret (a new user hit these)
+		"TOKEN_URL": false, "PASSWORD_MIN_LENGTH": false, "AUTH_TOKEN_TTL": false, "SECRET_ROTATION_DAYS": false,
+		"TOKEN_URL_SECRET": true, "DB_PASSWORD_VALUE": true,
 	} {
 		if got := LooksLikeSecretName(name); got != want {
 			t.Errorf("LooksLikeSecretName(%q) = %v, want %v", name, got, want)

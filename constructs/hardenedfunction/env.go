@@ -59,16 +59,13 @@ var secretNameExtra = regexp.MustCompile(`(?i)(^|_)[A-Z0-9]*(PASS|PWD|PASSPHRASE
 // notSecretPass are words that end in PASS but say nothing of a password.
 var notSecretPass = regexp.MustCompile(`(?i)(^|_)(BY|COM|SUR|TRES|OVER|UNDER|MULTI|SINGLE|ONE|TWO|FIRST|SECOND)PASS($|_)`)
 
-// secretReference is a name that holds a reference to a secret, not a value.
-var secretReference = regexp.MustCompile(`(?i)_(ARN|NAME|ID)$`)
-
 // looksLikeSecretName reports whether an environment variable name says it
 // holds a secret value: audit's rule plus secretNameExtra.
 func looksLikeSecretName(name string) bool {
 	if audit.LooksLikeSecretName(name) {
 		return true
 	}
-	if secretReference.MatchString(name) {
+	if audit.NamesSecretReference(name) {
 		return false
 	}
 	return secretNameExtra.MatchString(name) && !notSecretPass.MatchString(name)

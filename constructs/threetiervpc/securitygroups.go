@@ -67,9 +67,10 @@ var internetPorts = map[int]string{80: "HTTP from the internet (redirected to HT
 
 // NewSecurityGroup creates a security group for one role in the VPC, with no
 // rules at all: no ingress, and no egress (AllowAllOutbound false, which CDK
-// renders as a single rule matching no traffic; secgroup.KeepEgressClosed
-// keeps that rule when only group-referencing egress rules are added). Open paths with AllowFrom
-// and, for an ALB, AllowInternet. It panics with a *validate.Error for an
+// renders as a single rule matching no traffic; the construct keeps that
+// rule even when group-referencing egress rules are added, which CDK would
+// otherwise drop, leaving EC2's default allow-all egress). Open paths with
+// AllowFrom and, for an ALB, AllowInternet. It panics with a *validate.Error for an
 // unknown role, a nil scope, or an empty or taken id.
 func (v *ThreeTierVpc) NewSecurityGroup(scope constructs.Construct, id string, role Role) awsec2.SecurityGroup {
 	errs := []error{validate.Scope(scope, id)}
