@@ -37,4 +37,10 @@ var ceilings = map[string]boundary.Ceiling{
 		"logs:CreateLogStream", "logs:PutLogEvents",
 		"secretsmanager:GetSecretValue", "kms:Decrypt",
 	}},
+	"Data": {Actions: []string{
+		// Enhanced Monitoring (role assumed by monitoring.rds.amazonaws.com):
+		// AWS's AmazonRDSEnhancedMonitoringRole, on the RDSOSMetrics log group.
+		"logs:CreateLogGroup", "logs:PutRetentionPolicy",
+		"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents",
+	}},
 }

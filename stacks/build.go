@@ -25,9 +25,10 @@ type Options struct {
 type Platform struct {
 	// Config is the environment's settings.
 	Config Config
-	// Storage, Network, Api, Service and Observability are its stacks.
+	// Storage, Network, Data, Api, Service and Observability are its stacks.
 	Storage       *StorageStack
 	Network       *NetworkStack
+	Data          *DataStack
 	Api           *ApiStack
 	Service       *ServiceStack
 	Observability *ObservabilityStack
@@ -48,11 +49,13 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 			Storage: NewStorageStack(app, cfg),
 			Network: NewNetworkStack(app, cfg),
 		}
+		p.Data = NewDataStack(app, cfg, p.Network)
 		p.Api = NewApiStack(app, cfg, p.Network)
-		p.Service = NewServiceStack(app, cfg, p.Network)
+		p.Service = NewServiceStack(app, cfg, p.Network, p.Data)
 		p.Observability = NewObservabilityStack(app, cfg, []Row{
 			p.Api.DashboardRow(),
 			p.Service.DashboardRow(),
+			p.Data.DashboardRow(),
 			p.Network.DashboardRow(),
 			p.Storage.DashboardRow(),
 		})
