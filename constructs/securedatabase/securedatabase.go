@@ -285,6 +285,20 @@ func (db *SecureDatabase) newRotation(s settings) {
 		VpcSubnets:         &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		SecurityGroup:      db.RotationSecurityGroup,
 	})
+	// The rotation's rules name the port as the cluster's Endpoint.Port
+	// attribute, which cdk-nag cannot evaluate; the port is fixed, say so.
+	for _, sg := range []awsec2.SecurityGroup{db.SecurityGroup, db.RotationSecurityGroup} {
+		for _, child := range *sg.Node().Children() {
+			switch r := child.(type) {
+			case awsec2.CfnSecurityGroupIngress:
+				r.SetFromPort(jsii.Number(Port))
+				r.SetToPort(jsii.Number(Port))
+			case awsec2.CfnSecurityGroupEgress:
+				r.SetFromPort(jsii.Number(Port))
+				r.SetToPort(jsii.Number(Port))
+			}
+		}
+	}
 }
 
 // monitoringStatements are AWS's AmazonRDSEnhancedMonitoringRole policy with
