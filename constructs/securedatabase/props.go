@@ -137,7 +137,7 @@ type Props struct {
 
 	// LogRetention is how long the exported PostgreSQL logs are kept.
 	//
-	// Default: DefaultLogRetention (awslogs.RetentionDays_THREE_MONTHS).
+	// Default: DefaultLogRetention (awslogs.RetentionDays_ONE_YEAR; Control Tower CT.CLOUDWATCH.PR.2 asks for 365 days or more).
 	LogRetention awslogs.RetentionDays
 
 	// MonitoringInterval is the Enhanced Monitoring granularity: 1, 5, 10,
@@ -185,7 +185,7 @@ const (
 	DefaultMasterUsername      = "dbadmin"
 	DefaultRotationDays        = 30
 	DefaultBackupRetentionDays = 35
-	DefaultLogRetention        = awslogs.RetentionDays_THREE_MONTHS
+	DefaultLogRetention        = awslogs.RetentionDays_ONE_YEAR
 	DefaultMonitoringInterval  = 60 * time.Second
 	DefaultAutoPauseAfter      = 5 * time.Minute
 	// Port is the PostgreSQL port the cluster listens on.

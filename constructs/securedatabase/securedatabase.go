@@ -170,7 +170,7 @@ func New(scope constructs.Construct, id string, props *Props) *SecureDatabase {
 		p := &awsrds.ServerlessV2ClusterInstanceProps{
 			PubliclyAccessible:      jsii.Bool(false),
 			CaCertificate:           awsrds.CaCertificate_Of(jsii.String(CACertificate)),
-			AutoMinorVersionUpgrade: jsii.Bool(false),
+			AutoMinorVersionUpgrade: jsii.Bool(true),
 			AvailabilityZone:        az,
 		}
 		if reader {
@@ -205,7 +205,7 @@ func New(scope constructs.Construct, id string, props *Props) *SecureDatabase {
 		MonitoringInterval:              awscdk.Duration_Seconds(jsii.Number(s.MonitoringInterval.Seconds())),
 		MonitoringRole:                  db.MonitoringRole.WithoutPolicyUpdates(nil),
 		Port:                            jsii.Number(Port),
-		AutoMinorVersionUpgrade:         jsii.Bool(false),
+		AutoMinorVersionUpgrade:         jsii.Bool(true),
 	}
 	if s.HighAvailability {
 		clusterProps.Readers = &[]awsrds.IClusterInstance{instance("Reader", azs[1], true)}

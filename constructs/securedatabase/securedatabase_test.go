@@ -99,7 +99,7 @@ func TestDefaults(t *testing.T) {
 			"EnableIAMDatabaseAuthentication": true, "BackupRetentionPeriod": 35, "CopyTagsToSnapshot": true, "DeletionProtection": true,
 			"ServerlessV2ScalingConfiguration": M{"MinCapacity": 0.5, "MaxCapacity": 4}, "DatabaseName": "app", "MasterUsername": "dbadmin",
 			"EnableCloudwatchLogsExports": L{"postgresql"}, "PerformanceInsightsEnabled": true, "PerformanceInsightsKmsKeyId": key,
-			"Port": 5432, "AutoMinorVersionUpgrade": false,
+			"Port": 5432, "AutoMinorVersionUpgrade": true,
 			"DBClusterIdentifier": assertions.Match_Absent(),
 		})},
 		{"TLS enforced, TLS 1.2 minimum", "AWS::RDS::DBClusterParameterGroup", like(M{
@@ -122,7 +122,7 @@ func TestDefaults(t *testing.T) {
 		{"PostgreSQL from the client group, by id", "AWS::EC2::SecurityGroupIngress", M{
 			"GroupId": M{"Fn::GetAtt": L{s.LogicalID(t, "Db/SecurityGroup"), "GroupId"}}, "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
 			"SourceSecurityGroupId": M{"Fn::GetAtt": L{s.LogicalID(t, "Client"), "GroupId"}}, "Description": assertions.Match_AnyValue()}},
-		{"log group named after the cluster, with the key and 3 months", "AWS::Logs::LogGroup", like(M{"KmsKeyId": key, "RetentionInDays": 90,
+		{"log group named after the cluster, with the key and a year", "AWS::Logs::LogGroup", like(M{"KmsKeyId": key, "RetentionInDays": 365,
 			"LogGroupName": M{"Fn::Join": L{"", L{"/aws/rds/cluster/", M{"Ref": s.LogicalID(t, "Db/Cluster")}, "/postgresql"}}}})},
 		{"monitoring role trusts RDS monitoring, pinned", "AWS::IAM::Role", like(M{"AssumeRolePolicyDocument": M{"Version": "2012-10-17", "Statement": L{M{
 			"Sid": "TrustService", "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": M{"Service": "monitoring.rds.amazonaws.com"},
