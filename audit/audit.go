@@ -390,7 +390,10 @@ func (a *auditor) tags(id, typ string, props map[string]any) {
 }
 
 func (a *auditor) retain(id, typ string, res map[string]any) {
-	if !a.opts.RetainStateful || !stateful[typ] {
+	if !a.opts.RetainStateful || !stateful[typ] || auroraMember(typ, res) {
+		return
+	}
+	if snapshotted[typ] && res["DeletionPolicy"] == "Snapshot" && res["UpdateReplacePolicy"] == "Snapshot" {
 		return
 	}
 	if d := res["DeletionPolicy"]; d != "Retain" && d != "RetainExceptOnCreate" {

@@ -33,7 +33,7 @@ var physicalNames = map[string]physicalName{
 	"AWS::DynamoDB::Table":                       {Property: "TableName"},
 	"AWS::Events::Archive":                       {Property: "ArchiveName"},
 	"AWS::Events::EventBus":                      {Property: "Name"},
-	"AWS::Events::Rule":                          {Property: "Name", Scope: []string{"EventBusName"}},
+	"AWS::Events::Rule":                          {Property: "Name"},
 	"AWS::Pipes::Pipe":                           {Property: "Name"},
 	"AWS::EC2::SecurityGroup":                    {Property: "GroupName", Scope: []string{"VpcId"}},
 	"AWS::ECS::Cluster":                          {Property: "ClusterName"},

@@ -28,12 +28,14 @@ print(json.dumps(out))
 `
 
 // classifiedTypes are the resource types Groundwork uses: every type the audit
-// classifies for tags or statefulness (CDK's own metadata excluded).
+// classifies for tags or statefulness — CDK's own metadata and the SAM
+// transform's types (AWS::Serverless::*, expanded by CloudFormation into
+// ordinary resources, with no schema of their own) excluded.
 func classifiedTypes() []string {
 	seen := map[string]bool{}
 	for _, m := range []map[string]bool{taggable, nonTaggable, stateful} {
 		for t := range m {
-			if t != "AWS::CDK::Metadata" {
+			if t != "AWS::CDK::Metadata" && !strings.HasPrefix(t, "AWS::Serverless::") {
 				seen[t] = true
 			}
 		}

@@ -52,4 +52,9 @@ var TrustConditionKeys = map[string]TrustEntry{
 		Source:     "https://github.com/aws/aws-parallelcluster/issues/6926 (aws:SourceArn breaks VPC-enabled functions; aws:SourceAccount works)",
 		Documented: false,
 	},
+	"monitoring.rds.amazonaws.com": {
+		Keys:       []string{"aws:SourceAccount", "aws:SourceArn"},
+		Source:     "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html#USER_Monitoring.OS.confused-deputy (Enhanced Monitoring role trust policy with aws:SourceArn arn:aws:rds:<region>:<account>:db:<instance> and aws:SourceAccount, to prevent the confused deputy problem)",
+		Documented: true,
+	},
 }

@@ -34,11 +34,18 @@ var taggable = setOf(
 	"AWS::Lambda::Function",
 	"AWS::Logs::LogGroup",
 	"AWS::Pipes::Pipe",
+	"AWS::RDS::DBCluster",
+	"AWS::RDS::DBClusterParameterGroup",
+	"AWS::RDS::DBInstance",
+	"AWS::RDS::DBSubnetGroup",
 	"AWS::S3::Bucket",
 	"AWS::SNS::Topic",
 	"AWS::SQS::Queue",
 	"AWS::SSM::Parameter",
 	"AWS::SecretsManager::Secret",
+	// The rotation function's application (AWS SAM; its Tags are a map and
+	// reach the nested stack).
+	"AWS::Serverless::Application",
 )
 
 // nonTaggable lists resource types that CloudFormation cannot tag.
@@ -77,6 +84,8 @@ var nonTaggable = setOf(
 	"AWS::SNS::TopicPolicy",
 	"AWS::SQS::QueuePolicy",
 	"AWS::SecretsManager::ResourcePolicy",
+	"AWS::SecretsManager::RotationSchedule",
+	"AWS::SecretsManager::SecretTargetAttachment",
 )
 
 // stateful lists the types that hold data and are retained outside dev.
@@ -89,6 +98,21 @@ var stateful = setOf(
 	"AWS::S3::Bucket",
 	"AWS::SecretsManager::Secret",
 )
+
+// snapshotted lists the stateful types whose data survives as a final
+// snapshot: DeletionPolicy and UpdateReplacePolicy Snapshot count as retained
+// (a retained cluster would keep running, and billing, outside the stack).
+var snapshotted = setOf(
+	"AWS::RDS::DBCluster",
+)
+
+// auroraMember reports a DB instance of an Aurora cluster: it holds no data of
+// its own (the storage is the cluster's), so it follows the cluster and is
+// not checked on its own.
+func auroraMember(typ string, res map[string]any) bool {
+	props, _ := res["Properties"].(map[string]any)
+	return typ == "AWS::RDS::DBInstance" && props["DBClusterIdentifier"] != nil
+}
 
 func setOf(items ...string) map[string]bool {
 	m := make(map[string]bool, len(items))

@@ -48,4 +48,10 @@ var ceilings = map[string]boundary.Ceiling{
 		"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
 		"events:PutEvents",
 	}},
+	"Data": {Actions: []string{
+		// Enhanced Monitoring (role assumed by monitoring.rds.amazonaws.com):
+		// AWS's AmazonRDSEnhancedMonitoringRole, on the RDSOSMetrics log group.
+		"logs:CreateLogGroup", "logs:PutRetentionPolicy",
+		"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents",
+	}},
 }

@@ -28,9 +28,10 @@ type Platform struct {
 	// Baseline holds the account guardrails; it deploys first. Nil when
 	// every Baseline part is switched off (Build warns on Storage).
 	Baseline *BaselineStack
-	// Storage, Network, Api, Events, Service and Observability are its stacks.
+	// Storage, Network, Data, Api, Events, Service and Observability are its stacks.
 	Storage       *StorageStack
 	Network       *NetworkStack
+	Data          *DataStack
 	Api           *ApiStack
 	Events        *EventsStack
 	Service       *ServiceStack
@@ -53,13 +54,15 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 			Storage:  NewStorageStack(app, cfg),
 			Network:  NewNetworkStack(app, cfg),
 		}
+		p.Data = NewDataStack(app, cfg, p.Network)
 		p.Api = NewApiStack(app, cfg, p.Network)
 		p.Events = NewEventsStack(app, cfg, p.Api, p.Storage)
-		p.Service = NewServiceStack(app, cfg, p.Network)
+		p.Service = NewServiceStack(app, cfg, p.Network, p.Data)
 		p.Observability = NewObservabilityStack(app, cfg, []Row{
 			p.Api.DashboardRow(),
 			p.Events.DashboardRow(),
 			p.Service.DashboardRow(),
+			p.Data.DashboardRow(),
 			p.Network.DashboardRow(),
 			p.Storage.DashboardRow(),
 		})

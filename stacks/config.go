@@ -50,6 +50,8 @@ type Config struct {
 	Api APIConfig
 	// Service configures the api-service (Groundwork-<Env>-Service).
 	Service ServiceConfig
+	// Data configures the Aurora cluster (Groundwork-<Env>-Data).
+	Data DataConfig
 	// MonthlyBudgetUSD is the AWS Budgets monthly cost budget; notifications
 	// go out at 80 % (actual) and 100 % (forecasted).
 	MonthlyBudgetUSD int
@@ -109,6 +111,19 @@ type ServiceConfig struct {
 	HighAvailability bool
 }
 
+// DataConfig configures the Aurora PostgreSQL Serverless v2 cluster.
+type DataConfig struct {
+	// MinCapacity and MaxCapacity are the capacity range in ACUs (ignored
+	// minimum with ScaleToZero).
+	MinCapacity, MaxCapacity float64
+	// ScaleToZero pauses the idle cluster at 0 ACUs (dev).
+	ScaleToZero bool
+	// BackupRetentionDays keeps automated backups (1-35 days).
+	BackupRetentionDays int
+	// HighAvailability adds a reader in a second AZ (prod).
+	HighAvailability bool
+}
+
 // Title is the environment name as used in stack names: "Dev", "Staging", "Prod".
 func (c Config) Title() string {
 	if c.Name == "" {
@@ -150,15 +165,18 @@ func Defaults() []Config {
 	configs := []Config{
 		{Name: "dev", Account: "111111111111", Region: region, AvailabilityZones: azs(2),
 			NatGateways: 1, Owner: "platform-team@example.com", MonthlyBudgetUSD: 150,
-			Api: api(10, 20, 5), Service: ServiceConfig{DesiredCount: 1, MaxCount: 2}},
+			Api: api(10, 20, 5), Service: ServiceConfig{DesiredCount: 1, MaxCount: 2},
+			Data: DataConfig{MaxCapacity: 2, ScaleToZero: true, BackupRetentionDays: 7}},
 		{Name: "staging", Account: "222222222222", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 1, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
 			Owner: "platform-team@example.com", MonthlyBudgetUSD: 450,
-			Api: api(50, 100, 20), Service: ServiceConfig{DesiredCount: 2, MaxCount: 4, HighAvailability: true}},
+			Api: api(50, 100, 20), Service: ServiceConfig{DesiredCount: 2, MaxCount: 4, HighAvailability: true},
+			Data: DataConfig{MinCapacity: 0.5, MaxCapacity: 4, BackupRetentionDays: 35}},
 		{Name: "prod", Account: "333333333333", Region: region, AvailabilityZones: azs(3),
 			NatGateways: 3, InterfaceEndpoints: true, RetainData: true, TerminationProtection: true,
 			Owner: "platform-team@example.com", MonthlyBudgetUSD: 750,
-			Api: api(100, 200, 100), Service: ServiceConfig{DesiredCount: 2, MaxCount: 6, HighAvailability: true}},
+			Api: api(100, 200, 100), Service: ServiceConfig{DesiredCount: 2, MaxCount: 6, HighAvailability: true},
+			Data: DataConfig{MinCapacity: 1, MaxCapacity: 8, BackupRetentionDays: 35, HighAvailability: true}},
 	}
 	for i := range configs {
 		configs[i].placeholders()

@@ -1,28 +1,27 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/constructs/fargateservice"
-	"github.com/groundwork-cdk/groundwork/kmskey"
-	"github.com/groundwork-cdk/groundwork/nag"
+	"github.com/groundwork-cdk/groundwork/constructs/securedatabase"
 )
 
 // ServiceStack is Groundwork-<Env>-Service: the guidance's api-service on
-// Fargate behind an HTTPS load balancer, with its DB_PASSWORD in Secrets
-// Manager.
+// Fargate behind an HTTPS load balancer, connected to the Data stack's
+// database.
 type ServiceStack struct {
 	awscdk.Stack
 	// Service is the api-service.
 	Service *fargateservice.FargateService
-	// DbPassword is injected as DB_PASSWORD through the secrets block.
-	DbPassword awssecretsmanager.Secret
 }
 
 // NewServiceStack creates the Service stack of cfg's environment in network's
@@ -31,27 +30,15 @@ type ServiceStack struct {
 // least two (Config.Service.HighAvailability, enforced by FargateService) with
 // deletion protection. Every environment autoscales from DesiredCount up to
 // MaxCount.
-func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *ServiceStack {
+//
+// The tasks reach data's database: DB_USER and DB_PASSWORD come from the
+// cluster's rotated secret through the task definition's secrets block, the
+// endpoint and port through the environment, and the tasks wear the Data
+// stack's client security group, the one the database admits.
+func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack, data *DataStack) *ServiceStack {
 	stack := newStack(app, cfg, "Service", "api-service on Fargate behind an HTTPS load balancer")
 	s := &ServiceStack{Stack: stack}
-
-	key := kmskey.New(stack, "DbPasswordKey", "Encryption of the api-service database password", cfg.RemovalPolicy())
-	keyRef := awskms.Key_FromKeyArn(stack, jsii.String("DbPasswordKeyRef"), key.KeyArn())
-	s.DbPassword = awssecretsmanager.NewSecret(stack, jsii.String("DbPassword"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("Groundwork " + cfg.Name + ": api-service database password"),
-		// By reference, so that the L2 cannot add its Sid-less, wildcard
-		// grant to the key policy (see newAPISecret).
-		EncryptionKey: keyRef,
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
-		},
-		RemovalPolicy: cfg.RemovalPolicy(),
-	})
-	reason := "The rotation Lambda belongs with the database whose credential this is, and the baseline does not " +
-		"create that database yet; rotation (30-90 days, per the guidance) is added with it. The value is generated " +
-		"by Secrets Manager, encrypted with a customer-managed key and injected through the task's secrets block."
-	nag.SuppressDefault(s.DbPassword, "AwsSolutions-SMG4", reason)
-	nag.SuppressDefault(s.DbPassword, "NIST.800.53.R5-SecretsManagerRotationEnabled", reason)
+	db := data.Database
 
 	s.Service = fargateservice.New(stack, "ApiService", &fargateservice.Props{
 		Vpc:                 network.Network.Vpc,
@@ -59,8 +46,16 @@ func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *Service
 		LoadBalancerSubnets: network.Network.PublicSubnetSelection(),
 		Image:               cfg.Service.Image,
 		Certificate:         awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("Certificate"), jsii.String(cfg.Service.CertificateArn)),
-		SecretsManager:      map[string]awssecretsmanager.ISecret{"DB_PASSWORD": s.DbPassword},
-		SecretKeys:          []awskms.IKey{keyRef},
+		Environment: map[string]string{
+			"DB_HOST": *db.Endpoint(),
+			"DB_PORT": fmt.Sprint(securedatabase.Port),
+			"DB_NAME": securedatabase.DefaultDatabaseName,
+			// Verify the server against the RDS CA bundle shipped in the image
+			// (see package securedatabase, Connecting).
+			"DB_SSLMODE": "verify-full",
+		},
+		SecretsManager: map[string]awssecretsmanager.ISecret{"DB_USER": db.Secret, "DB_PASSWORD": db.Secret},
+		SecretFields:   map[string]string{"DB_USER": "username", "DB_PASSWORD": "password"},
 		// The floor of the task count; autoscaling owns the count between it
 		// and MaxCount, so the service carries no DesiredCount (a deploy
 		// would reset the running count to it).
@@ -71,6 +66,12 @@ func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *Service
 		RemovalPolicy:             cfg.RemovalPolicy(),
 		AlarmTopic:                alarmTopic(stack, cfg),
 	})
+	// On the L1: Connections().AddSecurityGroup would replay the service
+	// group's rules (ingress from the load balancer) onto the client group,
+	// making the Data stack reference this one.
+	cfnService := s.Service.Service.Node().DefaultChild().(awsecs.CfnService)
+	cfnService.AddPropertyOverride(jsii.String("NetworkConfiguration.AwsvpcConfiguration.SecurityGroups"), []any{
+		s.Service.ServiceSecurityGroup.SecurityGroupId(), data.ClientSecurityGroup.SecurityGroupId()})
 	publish(stack, "LoadBalancerDnsParameter", "/groundwork/"+cfg.Name+"/service/load-balancer-dns",
 		*s.Service.LoadBalancer.LoadBalancerDnsName(), "DNS name of the api-service load balancer (point the domain's alias here)")
 	return s

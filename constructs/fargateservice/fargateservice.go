@@ -214,7 +214,11 @@ func (fs *FargateService) newTaskDefinition(s *settings, img, initImg image) {
 
 	secrets := map[string]awsecs.Secret{}
 	for name, secret := range s.SecretsManager {
-		secrets[name] = awsecs.Secret_FromSecretsManager(secret, nil)
+		var field *string
+		if f, ok := s.SecretFields[name]; ok {
+			field = jsii.String(f)
+		}
+		secrets[name] = awsecs.Secret_FromSecretsManager(secret, field)
 	}
 	for name, param := range s.Parameters {
 		secrets[name] = awsecs.Secret_FromSsmParameter(param)

@@ -196,6 +196,14 @@ type Props struct {
 	// Default: none.
 	SecretsManager map[string]awssecretsmanager.ISecret
 
+	// SecretFields selects one JSON key of a SecretsManager secret, by
+	// variable name: {"DB_PASSWORD": "password"} injects the secret's
+	// "password" field (ECS's valueFrom <arn>:password::) instead of the
+	// whole value. A name that is not in SecretsManager is rejected.
+	//
+	// Default: none (each variable gets the whole secret value).
+	SecretFields map[string]string
+
 	// Parameters maps environment variable names to SSM parameters (e.g.
 	// SecureString), injected like SecretsManager.
 	//

@@ -240,6 +240,12 @@ func (p *Props) validateEnvironment() []error {
 				"store the value in Secrets Manager or SSM Parameter Store and pass it through SecretsManager or Parameters; if it is a reference (an ARN or a name), end the variable name in _ARN, _NAME or _ID"))
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(p.SecretFields)) {
+		if _, ok := p.SecretsManager[name]; !ok || p.SecretFields[name] == "" {
+			errs = append(errs, validate.Fail("SecretFields", name, "a secret field selects a JSON key of a SecretsManager secret injected under the same variable name",
+				"add the variable to SecretsManager, give the field a non-empty JSON key, or drop it from SecretFields"))
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(p.SecretsManager)) {
 		check("SecretsManager", name)
 		if p.SecretsManager[name] == nil {

@@ -27,6 +27,9 @@ type PriceTable struct {
 	FargateVCPUHour, FargateGBHour                                   map[string]float64 // by CPU architecture
 	FargateSpotDiscount                                              float64
 	KMSKeyMonth, SecretMonth, AlarmMonth, DashboardMonth             float64
+	// AuroraACUHour is Aurora Serverless v2 capacity (Aurora Standard), per
+	// ACU-hour; storage, I/O and backups beyond the cluster size are usage.
+	AuroraACUHour float64
 }
 
 // Tables are the price tables by region. us-east-1 carries the guidance's
@@ -41,6 +44,7 @@ var Tables = map[string]PriceTable{
 		FargateVCPUHour:     map[string]float64{"X86_64": 0.04048, "ARM64": 0.03238},
 		FargateGBHour:       map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
 		FargateSpotDiscount: 0.70, KMSKeyMonth: 1.00, SecretMonth: 0.40, AlarmMonth: 0.10, DashboardMonth: 3.00,
+		AuroraACUHour: 0.12,
 	},
 	"eu-west-1": {
 		Region: "eu-west-1", Date: "2024-06",
@@ -49,6 +53,9 @@ var Tables = map[string]PriceTable{
 		FargateVCPUHour:     map[string]float64{"X86_64": 0.04048, "ARM64": 0.03238},
 		FargateGBHour:       map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
 		FargateSpotDiscount: 0.70, KMSKeyMonth: 1.00, SecretMonth: 0.40, AlarmMonth: 0.10, DashboardMonth: 3.00,
+		// Aurora Serverless v2 in Ireland: the list price as remembered,
+		// not re-checked against the pricing page (no network here).
+		AuroraACUHour: 0.13,
 	},
 }
 
@@ -100,7 +107,10 @@ type Report struct {
 var usage = set("AWS::Lambda::Function", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::DynamoDB::Table",
 	"AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::EC2::FlowLog",
 	"AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::Budgets::Budget",
-	"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Pipes::Pipe")
+	"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Pipes::Pipe",
+	// Aurora storage, I/O and backups beyond the cluster size; the rotation
+	// function's invocations.
+	"AWS::RDS::DBCluster", "AWS::Serverless::Application")
 
 // usageWhy are usage-priced types whose report line says what is billed.
 var usageWhy = map[string]string{
@@ -126,7 +136,9 @@ var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS
 	// mapping is free (its polling is billed as the queue's requests).
 	"AWS::Events::Rule", "AWS::Lambda::EventSourceMapping",
 	// AWS service events on the default event bus are free to match and deliver.
-	"AWS::Logs::MetricFilter", "AWS::Config::DeliveryChannel", "AWS::IAM::ServiceLinkedRole")
+	"AWS::Logs::MetricFilter", "AWS::Config::DeliveryChannel", "AWS::IAM::ServiceLinkedRole",
+	"AWS::RDS::DBSubnetGroup", "AWS::RDS::DBClusterParameterGroup", "AWS::SecretsManager::SecretTargetAttachment",
+	"AWS::SecretsManager::RotationSchedule")
 
 // Estimate prices one template with the price table of region (see Table).
 func Estimate(stack, region string, template map[string]any) Report {
@@ -180,6 +192,17 @@ func Estimate(stack, region string, template map[string]any) Report {
 				add(what, monthly)
 			} else {
 				unpriced[typ+" (task size not in the template)"] = true
+			}
+		case typ == "AWS::RDS::DBInstance" && props["DBInstanceClass"] == "db.serverless":
+			minACU, ok := auroraMinCapacity(props, resources)
+			switch {
+			case !ok:
+				unpriced[typ+" (cluster capacity not in the template)"] = true
+			case minACU == 0:
+				add("Serverless v2 at its minimum, 0 ACU (scales to zero; ACU-hours vary with use)", 0)
+			default:
+				add(fmt.Sprintf("Serverless v2 at its minimum, %g ACU × %d h × $%.2f (more ACU-hours with load)", minACU, HoursPerMonth, p.AuroraACUHour),
+					minACU*HoursPerMonth*p.AuroraACUHour)
 			}
 		case typ == "AWS::KMS::Key":
 			add("customer-managed key", p.KMSKeyMonth)
@@ -242,6 +265,21 @@ func dataEvents(props map[string]any) bool {
 		}
 	}
 	return false
+}
+
+// auroraMinCapacity is the Serverless v2 minimum capacity of the cluster a
+// DB instance belongs to (by Ref in the same template).
+func auroraMinCapacity(props, resources map[string]any) (float64, bool) {
+	ref, _ := props["DBClusterIdentifier"].(map[string]any)
+	id, _ := ref["Ref"].(string)
+	cluster, _ := resources[id].(map[string]any)
+	cp, _ := cluster["Properties"].(map[string]any)
+	scaling, _ := cp["ServerlessV2ScalingConfiguration"].(map[string]any)
+	if scaling == nil {
+		return 0, false
+	}
+	v := num(scaling["MinCapacity"])
+	return v, v >= 0
 }
 
 // insights reports whether a cluster has Container Insights on.

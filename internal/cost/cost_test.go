@@ -41,6 +41,16 @@ func TestEachPricedType(t *testing.T) {
 		{"secret", `"S": {"Type": "AWS::SecretsManager::Secret"}`, 0.40},
 		{"alarm", `"A": {"Type": "AWS::CloudWatch::Alarm"}`, 0.10},
 		{"dashboard", `"D": {"Type": "AWS::CloudWatch::Dashboard"}`, 3},
+		{"Aurora Serverless v2 writer and reader at 1 ACU minimum", `"C": {"Type": "AWS::RDS::DBCluster", "Properties": {"ServerlessV2ScalingConfiguration": {"MinCapacity": 1, "MaxCapacity": 8}}},
+		  "W": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": "db.serverless", "DBClusterIdentifier": {"Ref": "C"}}},
+		  "R": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": "db.serverless", "DBClusterIdentifier": {"Ref": "C"}}},
+		  "G": {"Type": "AWS::RDS::DBSubnetGroup"}, "P": {"Type": "AWS::RDS::DBClusterParameterGroup"},
+		  "A": {"Type": "AWS::SecretsManager::SecretTargetAttachment"}, "S": {"Type": "AWS::SecretsManager::RotationSchedule"},
+		  "F": {"Type": "AWS::Serverless::Application"}`, 2 * 730 * 0.12},
+		{"Aurora Serverless v2 at 0.5 ACU", `"C": {"Type": "AWS::RDS::DBCluster", "Properties": {"ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4}}},
+		  "W": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": "db.serverless", "DBClusterIdentifier": {"Ref": "C"}}}`, 0.5 * 730 * 0.12},
+		{"Aurora Serverless v2 scaled to zero", `"C": {"Type": "AWS::RDS::DBCluster", "Properties": {"ServerlessV2ScalingConfiguration": {"MinCapacity": 0, "MaxCapacity": 2}}},
+		  "W": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": "db.serverless", "DBClusterIdentifier": {"Ref": "C"}}}`, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,5 +227,20 @@ func TestBaselineTypes(t *testing.T) {
 	}
 	if len(r.Unpriced) != 0 {
 		t.Errorf("unpriced %v", r.Unpriced)
+	}
+}
+
+func TestAuroraStorageAndRotationVaryWithUse(t *testing.T) {
+	r := estimate(t, `"C": {"Type": "AWS::RDS::DBCluster", "Properties": {"ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5}}},
+	  "F": {"Type": "AWS::Serverless::Application"}`)
+	got := strings.Join(r.Varies, "; ")
+	for _, want := range []string{"AWS::RDS::DBCluster C", "AWS::Serverless::Application F"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("varies %q lacks %q", got, want)
+		}
+	}
+	r = estimate(t, `"W": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": "db.serverless", "DBClusterIdentifier": "imported"}}`)
+	if len(r.Unpriced) != 1 || !strings.Contains(r.Unpriced[0], "cluster capacity not in the template") {
+		t.Errorf("unpriced %v, want the instance of an unknown cluster", r.Unpriced)
 	}
 }
