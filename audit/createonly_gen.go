@@ -11,7 +11,9 @@ const CfnLintVersion = "1.51.0"
 // Nested properties are written Parent/Child.
 var createOnly = map[string][]string{
 	"AWS::ApiGatewayV2::Api":                        {"ProtocolType"},
+	"AWS::ApiGatewayV2::ApiMapping":                 {"DomainName"},
 	"AWS::ApiGatewayV2::Authorizer":                 {"ApiId"},
+	"AWS::ApiGatewayV2::DomainName":                 {"DomainName"},
 	"AWS::ApiGatewayV2::Integration":                {"ApiId"},
 	"AWS::ApiGatewayV2::Route":                      {"ApiId"},
 	"AWS::ApiGatewayV2::Stage":                      {"StageName", "ApiId"},
@@ -54,6 +56,7 @@ var createOnly = map[string][]string{
 	"AWS::Logs::ResourcePolicy":                     {"PolicyName"},
 	"AWS::RDS::DBCluster":                           {"AvailabilityZones", "ClusterScalabilityType", "DBClusterIdentifier", "DBSubnetGroupName", "DBSystemId", "DatabaseName", "EngineMode", "KmsKeyId", "PubliclyAccessible", "RestoreToTime", "RestoreType", "SnapshotIdentifier", "SourceDBClusterIdentifier", "SourceDbClusterResourceId", "SourceRegion", "StorageEncrypted", "UseLatestRestorableTime"},
 	"AWS::RDS::DBInstance":                          {"BackupTarget", "CharacterSetName", "CustomIAMInstanceProfile", "DBClusterIdentifier", "DBInstanceIdentifier", "DBName", "DBSubnetGroupName", "DBSystemId", "KmsKeyId", "MasterUsername", "NcharCharacterSetName", "SourceRegion", "StorageEncrypted", "Timezone"},
+	"AWS::Route53::RecordSet":                       {"HostedZoneName", "Name", "HostedZoneId"},
 	"AWS::S3::Bucket":                               {"BucketName", "BucketNamePrefix", "BucketNamespace"},
 	"AWS::S3::BucketPolicy":                         {"Bucket"},
 	"AWS::SNS::Subscription":                        {"Endpoint", "Protocol", "TopicArn"},
@@ -64,4 +67,7 @@ var createOnly = map[string][]string{
 	"AWS::SSM::Parameter":                           {"Name"},
 	"AWS::SecretsManager::ResourcePolicy":           {"SecretId"},
 	"AWS::SecretsManager::Secret":                   {"Name"},
+	"AWS::WAFv2::LoggingConfiguration":              {"ResourceArn"},
+	"AWS::WAFv2::WebACL":                            {"Name", "Scope"},
+	"AWS::WAFv2::WebACLAssociation":                 {"ResourceArn", "WebACLArn"},
 }

@@ -5,6 +5,7 @@ package audit
 // resource type is classified deliberately rather than skipped.
 var taggable = setOf(
 	"AWS::ApiGatewayV2::Api",
+	"AWS::ApiGatewayV2::DomainName",
 	"AWS::ApiGatewayV2::Stage",
 	"AWS::CloudWatch::Alarm",
 	"AWS::DynamoDB::Table",
@@ -31,10 +32,12 @@ var taggable = setOf(
 	"AWS::SQS::Queue",
 	"AWS::SSM::Parameter",
 	"AWS::SecretsManager::Secret",
+	"AWS::WAFv2::WebACL",
 )
 
 // nonTaggable lists resource types that CloudFormation cannot tag.
 var nonTaggable = setOf(
+	"AWS::ApiGatewayV2::ApiMapping",
 	"AWS::ApiGatewayV2::Authorizer",
 	"AWS::ApiGatewayV2::Integration",
 	"AWS::ApiGatewayV2::Route",
@@ -56,11 +59,14 @@ var nonTaggable = setOf(
 	"AWS::Lambda::EventInvokeConfig",
 	"AWS::Lambda::Permission",
 	"AWS::Logs::ResourcePolicy",
+	"AWS::Route53::RecordSet",
 	"AWS::S3::BucketPolicy",
 	"AWS::SNS::Subscription",
 	"AWS::SNS::TopicPolicy",
 	"AWS::SQS::QueuePolicy",
 	"AWS::SecretsManager::ResourcePolicy",
+	"AWS::WAFv2::LoggingConfiguration",
+	"AWS::WAFv2::WebACLAssociation",
 )
 
 // stateful lists the types that hold data and are retained outside dev.
