@@ -49,9 +49,9 @@ func TestWafDefaults(t *testing.T) {
 	webAcl := s.LogicalID(t, "Api/WebAcl")
 	run(t, s, []assertion{
 		{"web ACL: regional, allow by default, the three default managed groups in order, then the rate limit (2,000 per 5 min per IP)", "AWS::WAFv2::WebACL", M{
-			"Scope":         "REGIONAL",
-			"DefaultAction": M{"Allow": M{}},
-			"Description":   "Edge protection of Web/Api",
+			"Scope":            "REGIONAL",
+			"DefaultAction":    M{"Allow": M{}},
+			"Description":      "Edge protection of Web/Api",
 			"VisibilityConfig": M{"CloudWatchMetricsEnabled": true, "MetricName": "Web-Api-WebAcl", "SampledRequestsEnabled": true},
 			"Rules": L{
 				managedGroup("AWSManagedRulesCommonRuleSet", 0),
