@@ -50,12 +50,11 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 		}
 		p.Api = NewApiStack(app, cfg, p.Network)
 		p.Service = NewServiceStack(app, cfg, p.Network)
-		p.Observability = NewObservabilityStack(app, cfg, []Row{
-			p.Api.DashboardRow(),
-			p.Service.DashboardRow(),
-			p.Network.DashboardRow(),
-			p.Storage.DashboardRow(),
-		})
+		rows := []Row{p.Api.DashboardRow(), p.Service.DashboardRow()}
+		if edge, ok := EdgeRow(p.Service); ok {
+			rows = append(rows, edge)
+		}
+		p.Observability = NewObservabilityStack(app, cfg, append(rows, p.Network.DashboardRow(), p.Storage.DashboardRow()))
 		p.warnPlaceholders()
 		out = append(out, p)
 	}

@@ -55,6 +55,9 @@ type Config struct {
 	MonthlyBudgetUSD int
 	// AlarmEmails subscribe to the environment's alarm topic. Default: Owner.
 	AlarmEmails []string
+	// Domain configures the custom domains of the API and the api-service.
+	// Default: none (AWS endpoints, with a synthesis warning).
+	Domain DomainConfig
 }
 
 // AlarmTopicName is the name of the environment's alarm topic. It is fixed so
@@ -185,6 +188,12 @@ func (c *Config) placeholders() {
 //	groundwork:<env>:jwtAudience        comma-separated accepted audiences
 //	groundwork:<env>:image              api-service image (semver tag or digest)
 //	groundwork:<env>:certificateArn     ACM certificate of the api-service HTTPS listener
+//	groundwork:<env>:hostedZoneId       Route 53 hosted zone of the custom domains (no lookup)
+//	groundwork:<env>:hostedZoneName     that zone's name, e.g. example.com
+//	groundwork:<env>:apiDomainName      the API's domain (default api.<zone>)
+//	groundwork:<env>:apiCertificateArn  ACM certificate of the API's domain, in the region
+//	groundwork:<env>:apiVersionPath     API mapping key (default v1)
+//	groundwork:<env>:serviceDomainName  the api-service's domain (default service.<zone>)
 //	groundwork:environments             comma-separated subset to build, e.g. "dev"
 const contextPrefix = "groundwork:"
 
@@ -248,6 +257,7 @@ func FromContext(node constructs.Node) ([]Config, error) {
 		if v := get(c.Name + ":certificateArn"); v != "" {
 			c.Service.CertificateArn = v
 		}
+		c.Domain.fromContext(func(key string) string { return get(c.Name + ":" + key) })
 		if err := c.Validate(); err != nil {
 			errs = append(errs, &validate.Error{Construct: "config", Path: "environment " + c.Name, Err: err})
 		}
@@ -346,6 +356,11 @@ func (c Config) Validate() error {
 			"a highly available service runs at least 2 tasks, one per AZ at least (the guidance: 2+ outside dev)",
 			"set DesiredCount to 2 or more, or turn HighAvailability off (dev only)"))
 	}
+	if err := validateCertificateArn("Service.CertificateArn", svc.CertificateArn, c.Region,
+		"an Application Load Balancer", contextPrefix+c.Name+":certificateArn"); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, c.Domain.validate(c.Name, c.Region)...)
 	return errors.Join(errs...)
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
@@ -23,6 +24,9 @@ type ServiceStack struct {
 	Service *fargateservice.FargateService
 	// DbPassword is injected as DB_PASSWORD through the secrets block.
 	DbPassword awssecretsmanager.Secret
+	// DomainRecord is the alias of Config.Domain.ServiceDomainName to the
+	// load balancer (nil without a configured hosted zone).
+	DomainRecord awsroute53.ARecord
 }
 
 // NewServiceStack creates the Service stack of cfg's environment in network's
@@ -71,6 +75,11 @@ func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack) *Service
 		RemovalPolicy:             cfg.RemovalPolicy(),
 		AlarmTopic:                alarmTopic(stack, cfg),
 	})
+	if cfg.Domain.Enabled() {
+		s.DomainRecord = newServiceRecord(stack, cfg.Domain, s.Service.LoadBalancer)
+	} else {
+		warnNoDomain(stack, cfg, "the api-service")
+	}
 	publish(stack, "LoadBalancerDnsParameter", "/groundwork/"+cfg.Name+"/service/load-balancer-dns",
 		*s.Service.LoadBalancer.LoadBalancerDnsName(), "DNS name of the api-service load balancer (point the domain's alias here)")
 	return s

@@ -114,6 +114,10 @@ type FargateService struct {
 	// WebAclMetricName is the web ACL's metric name: the WebACL dimension of
 	// its AWS/WAFV2 metrics (see MetricWaf).
 	WebAclMetricName string
+	// WafRules are the names of the web ACL's rules, in priority order; each
+	// is also the rule's metric name (the Rule dimension of MetricWaf's
+	// metrics).
+	WafRules []string
 	// WafLogGroup receives the web ACL's logs ("aws-waf-logs-…", encrypted
 	// with Key).
 	WafLogGroup awslogs.LogGroup

@@ -270,6 +270,7 @@ func (fs *FargateService) newWaf(s *settings) {
 		if slices.Contains(w.CountRuleGroups, g) {
 			override = &awswafv2.CfnWebACL_OverrideActionProperty{Count: map[string]any{}}
 		}
+		fs.WafRules = append(fs.WafRules, g)
 		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
 			Name:             jsii.String(g),
 			Priority:         jsii.Number(float64(i)),
@@ -278,6 +279,7 @@ func (fs *FargateService) newWaf(s *settings) {
 			VisibilityConfig: visibility(g),
 		})
 	}
+	fs.WafRules = append(fs.WafRules, WafRateLimitRule)
 	rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
 		Name:     jsii.String(WafRateLimitRule),
 		Priority: jsii.Number(float64(len(w.ManagedRuleGroups))),
@@ -336,8 +338,14 @@ func (fs *FargateService) newWafLogGroup(s *settings) {
 
 // MetricWaf is a metric of the web ACL in the AWS/WAFV2 namespace, e.g.
 // "AllowedRequests", "BlockedRequests" or "CountedRequests", over all its
-// rules (Rule "ALL"). It returns nil when the service has no web ACL.
+// rules (Rule "ALL"); the sum over 5 minutes unless opts say otherwise. It
+// returns nil when the service has no web ACL.
 func (fs *FargateService) MetricWaf(name string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return fs.MetricWafRule(name, "ALL", opts)
+}
+
+// MetricWafRule is MetricWaf for one rule of WafRules ("ALL": every rule).
+func (fs *FargateService) MetricWafRule(name, rule string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
 	if fs.WebAcl == nil {
 		return nil
 	}
@@ -347,7 +355,7 @@ func (fs *FargateService) MetricWaf(name string, opts *awscloudwatch.MetricOptio
 		DimensionsMap: &map[string]*string{
 			"WebACL": jsii.String(fs.WebAclMetricName),
 			"Region": awscdk.Stack_Of(fs).Region(),
-			"Rule":   jsii.String("ALL"),
+			"Rule":   jsii.String(rule),
 		},
 		Statistic: jsii.String("Sum"),
 		Period:    awscdk.Duration_Minutes(jsii.Number(5)),
