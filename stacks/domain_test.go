@@ -59,7 +59,7 @@ func TestCustomDomains(t *testing.T) {
 		}},
 		{"API mapping: the $default stage under /v1", api, "AWS::ApiGatewayV2::ApiMapping", map[string]any{
 			"ApiId": api.Ref(t, "HttpApi"), "DomainName": map[string]any{"Ref": domain},
-			"Stage": api.Ref(t, "HttpApi/DefaultStage"), "ApiMappingKey": "v1",
+			"Stage": "$default", "ApiMappingKey": "v1",
 		}},
 		{"API alias record in the zone, to the domain's regional endpoint", api, "AWS::Route53::RecordSet", map[string]any{
 			"Name": "api.example.com.", "Type": "A", "HostedZoneId": zoneID,
@@ -82,6 +82,9 @@ func TestCustomDomains(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.s.HasResourceProperties(t, tc.typ, tc.props) })
 	}
+	t.Run("API mapping waits for the stage", func(t *testing.T) {
+		api.HasResource(t, "AWS::ApiGatewayV2::ApiMapping", map[string]any{"DependsOn": []any{api.LogicalID(t, "HttpApi/DefaultStage")}})
+	})
 	for _, s := range []*testkit.Stack{api, svc} {
 		t.Run(s.Name+" has one alias record and no domain warning", func(t *testing.T) {
 			s.ResourceCountIs(t, "AWS::Route53::RecordSet", 1)
