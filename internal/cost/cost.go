@@ -2,7 +2,7 @@
 // CloudFormation template declares: the resources billed by the hour or the
 // month whatever the traffic (NAT gateways, interface endpoints, load
 // balancers, Fargate tasks, KMS keys, secrets, alarms, dashboards, public
-// IPv4 addresses). Usage-priced resources (Lambda, API requests, DynamoDB
+// IPv4 addresses, AWS WAF web ACLs and their rules, Route 53 hosted zones). Usage-priced resources (Lambda, API requests, DynamoDB
 // on-demand, S3 storage, logs, data transfer) are listed as "varies with
 // traffic"; a type the table does not know is listed as unpriced, never
 // dropped.
@@ -27,6 +27,14 @@ type PriceTable struct {
 	FargateVCPUHour, FargateGBHour                                   map[string]float64 // by CPU architecture
 	FargateSpotDiscount                                              float64
 	KMSKeyMonth, SecretMonth, AlarmMonth, DashboardMonth             float64
+	// WebACLMonth and WAFRuleMonth are AWS WAF's fixed charges: a web ACL,
+	// and each rule in it (an AWS managed rule group counts as one rule);
+	// requests ($0.60 per million) vary with traffic.
+	WebACLMonth, WAFRuleMonth float64
+	// HostedZoneMonth is a Route 53 hosted zone (the first 25 of an
+	// account). Records cost nothing to keep; alias queries to AWS resources
+	// are free, other queries vary with traffic.
+	HostedZoneMonth float64
 }
 
 // Tables are the price tables by region. us-east-1 carries the guidance's
@@ -41,6 +49,7 @@ var Tables = map[string]PriceTable{
 		FargateVCPUHour:     map[string]float64{"X86_64": 0.04048, "ARM64": 0.03238},
 		FargateGBHour:       map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
 		FargateSpotDiscount: 0.70, KMSKeyMonth: 1.00, SecretMonth: 0.40, AlarmMonth: 0.10, DashboardMonth: 3.00,
+		WebACLMonth: 5.00, WAFRuleMonth: 1.00, HostedZoneMonth: 0.50,
 	},
 	"eu-west-1": {
 		Region: "eu-west-1", Date: "2024-06",
@@ -49,6 +58,7 @@ var Tables = map[string]PriceTable{
 		FargateVCPUHour:     map[string]float64{"X86_64": 0.04048, "ARM64": 0.03238},
 		FargateGBHour:       map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
 		FargateSpotDiscount: 0.70, KMSKeyMonth: 1.00, SecretMonth: 0.40, AlarmMonth: 0.10, DashboardMonth: 3.00,
+		WebACLMonth: 5.00, WAFRuleMonth: 1.00, HostedZoneMonth: 0.50,
 	},
 }
 
@@ -96,7 +106,7 @@ type Report struct {
 // usage are types whose cost depends only on use.
 var usage = set("AWS::Lambda::Function", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::DynamoDB::Table",
 	"AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::EC2::FlowLog",
-	"AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::Budgets::Budget")
+	"AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::Budgets::Budget", "AWS::ApiGatewayV2::DomainName")
 
 // free are types with no charge of their own.
 var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route",
@@ -108,7 +118,8 @@ var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS
 	"AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
 	"AWS::ECS::TaskDefinition", "AWS::ECS::ClusterCapacityProviderAssociations",
 	"AWS::ElasticLoadBalancingV2::Listener", "AWS::ApplicationAutoScaling::ScalableTarget",
-	"AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::Logs::ResourcePolicy", "AWS::SecretsManager::ResourcePolicy")
+	"AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::Logs::ResourcePolicy", "AWS::SecretsManager::ResourcePolicy",
+	"AWS::WAFv2::WebACLAssociation", "AWS::WAFv2::LoggingConfiguration", "AWS::ApiGatewayV2::ApiMapping")
 
 // Estimate prices one template with the price table of region (see Table).
 func Estimate(stack, region string, template map[string]any) Report {
@@ -171,6 +182,26 @@ func Estimate(stack, region string, template map[string]any) Report {
 			add("standard-resolution alarm", p.AlarmMonth)
 		case typ == "AWS::CloudWatch::Dashboard":
 			add("dashboard", p.DashboardMonth)
+		case typ == "AWS::WAFv2::WebACL":
+			rules := list(props["Rules"])
+			groups := 0
+			for _, r := range rules {
+				if m, ok := r.(map[string]any); ok {
+					if st, ok := m["Statement"].(map[string]any); ok && st["ManagedRuleGroupStatement"] != nil {
+						groups++
+					}
+				}
+			}
+			add(fmt.Sprintf("web ACL $%.2f + %d rules × $%.2f (%d managed rule groups, each one rule); requests $0.60/million vary with traffic",
+				p.WebACLMonth, len(rules), p.WAFRuleMonth, groups), p.WebACLMonth+float64(len(rules))*p.WAFRuleMonth)
+		case typ == "AWS::Route53::HostedZone":
+			add("hosted zone (queries vary with traffic)", p.HostedZoneMonth)
+		case typ == "AWS::Route53::RecordSet":
+			if props["AliasTarget"] != nil {
+				// Free to keep; alias queries to AWS resources are free.
+				continue
+			}
+			r.Varies = append(r.Varies, typ+" "+id+" (queries)")
 		case usage[typ]:
 			r.Varies = append(r.Varies, typ+" "+id)
 		case free[typ] || len(typ) > 8 && typ[:8] == "Custom::":

@@ -40,6 +40,13 @@ func TestEachPricedType(t *testing.T) {
 		{"secret", `"S": {"Type": "AWS::SecretsManager::Secret"}`, 0.40},
 		{"alarm", `"A": {"Type": "AWS::CloudWatch::Alarm"}`, 0.10},
 		{"dashboard", `"D": {"Type": "AWS::CloudWatch::Dashboard"}`, 3},
+		{"web ACL with three managed rule groups and a rate-based rule", `"W": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [
+		  {"Statement": {"ManagedRuleGroupStatement": {"Name": "A"}}}, {"Statement": {"ManagedRuleGroupStatement": {"Name": "B"}}},
+		  {"Statement": {"ManagedRuleGroupStatement": {"Name": "C"}}}, {"Statement": {"RateBasedStatement": {"Limit": 2000}}}]}}`, 5 + 4*1},
+		{"web ACL association and logging are free", `"A": {"Type": "AWS::WAFv2::WebACLAssociation"}, "L": {"Type": "AWS::WAFv2::LoggingConfiguration"}`, 0},
+		{"hosted zone", `"Z": {"Type": "AWS::Route53::HostedZone"}`, 0.50},
+		{"alias record: free to keep and to query", `"R": {"Type": "AWS::Route53::RecordSet", "Properties": {"AliasTarget": {"DNSName": "x"}}}`, 0},
+		{"API custom domain and mapping: no fixed charge", `"D": {"Type": "AWS::ApiGatewayV2::DomainName"}, "M": {"Type": "AWS::ApiGatewayV2::ApiMapping"}`, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
