@@ -74,8 +74,8 @@ func TestWafDefaults(t *testing.T) {
 				M{"SingleHeader": M{"Name": "cookie"}},
 			},
 		}},
-		{"WAF log group: the required prefix, the service's key, the service's retention (90 days)", "AWS::Logs::LogGroup", M{
-			"LogGroupName": "aws-waf-logs-Web-Api-WafLogs", "KmsKeyId": s.Arn(t, "Api/Key"), "RetentionInDays": 90,
+		{"WAF log group: the required prefix, the service's key, a year's retention", "AWS::Logs::LogGroup", M{
+			"LogGroupName": "aws-waf-logs-Web-Api-WafLogs", "KmsKeyId": s.Arn(t, "Api/Key"), "RetentionInDays": 365,
 		}},
 		{"alarm: 100 or more blocked requests in 5 minutes, to the topic", "AWS::CloudWatch::Alarm", M{
 			"Namespace": "AWS/WAFV2", "MetricName": "BlockedRequests", "Statistic": "Sum", "Period": 300,
@@ -129,7 +129,7 @@ func TestWafTuned(t *testing.T) {
 				rateRule(3, 300, 60),
 			},
 		}},
-		{"WAF logs kept a year", "AWS::Logs::LogGroup", M{"LogGroupName": "aws-waf-logs-Edge-Api-WafLogs", "RetentionInDays": 365}},
+		{"WAF logs kept two years", "AWS::Logs::LogGroup", M{"LogGroupName": "aws-waf-logs-Edge-Api-WafLogs", "RetentionInDays": 731}},
 		{"blocked-requests alarm at the custom threshold", "AWS::CloudWatch::Alarm", M{"MetricName": "BlockedRequests", "Threshold": 500}},
 		{"opt-out: plain HTTP to the targets, health check too", "AWS::ElasticLoadBalancingV2::TargetGroup", M{
 			"Protocol": "HTTP", "HealthCheckProtocol": "HTTP",

@@ -120,7 +120,7 @@ var synth = testkit.Once(func() awscdk.App {
 	}))
 
 	// Edge: the WAF tuned (more groups, a group and two rules counting, a
-	// 1-minute rate limit, a year of WAF logs, a custom blocked alarm) and
+	// 1-minute rate limit, two years of WAF logs, a custom blocked alarm) and
 	// plain HTTP to the targets, opted out with a reason.
 	edge := testkit.NewStack(app, "Edge")
 	fargateservice.New(edge, "Api", &fargateservice.Props{
@@ -135,7 +135,7 @@ var synth = testkit.Once(func() awscdk.App {
 			CountRules:        map[string][]string{"AWSManagedRulesCommonRuleSet": {"SizeRestrictions_BODY", "NoUserAgent_HEADER"}},
 			RateLimit:         300,
 			RateLimitWindow:   time.Minute,
-			LogRetention:      awslogs.RetentionDays_ONE_YEAR,
+			LogRetention:      awslogs.RetentionDays_TWO_YEARS,
 		},
 		TargetProtocol:  fargateservice.TargetProtocolHTTP,
 		PlainHttpReason: "the legacy image cannot serve TLS yet (TICKET-42)",

@@ -73,7 +73,9 @@ type WafOptions struct {
 	RateLimitWindow time.Duration
 
 	// LogRetention is how long the WAF logs are kept.
-	// Default: Props.LogRetention (three months).
+	// Default: DefaultWafLogRetention (a year: they are the security record
+	// of who was blocked and why, like the load balancer's access logs; AWS
+	// Control Tower CT.CLOUDWATCH.PR.2 asks a year or more).
 	LogRetention awslogs.RetentionDays
 }
 
@@ -119,6 +121,8 @@ const (
 	// WafLogGroupPrefix is the prefix AWS WAF requires of a CloudWatch Logs
 	// log group it logs to.
 	WafLogGroupPrefix = "aws-waf-logs-"
+	// DefaultWafLogRetention is how long the WAF logs are kept by default.
+	DefaultWafLogRetention = awslogs.RetentionDays_ONE_YEAR
 	// WafRateLimitRule is the name of the rate-based rule.
 	WafRateLimitRule = "RateLimitPerClientIp"
 )
@@ -151,7 +155,7 @@ func (s *settings) wafDefaults() {
 		w.RateLimitWindow = DefaultWafRateLimitWindow
 	}
 	if w.LogRetention == "" {
-		w.LogRetention = s.LogRetention
+		w.LogRetention = DefaultWafLogRetention
 	}
 }
 
