@@ -78,7 +78,7 @@ func (d DomainConfig) withDefaults() DomainConfig {
 // groundwork:<env>:.
 var domainContextKeys = []string{"hostedZoneId", "hostedZoneName", "apiDomainName", "apiCertificateArn", "apiVersionPath", "serviceDomainName"}
 
-// domainFromContext applies the domain context keys through get.
+// fromContext applies the domain context keys, read through get.
 func (d *DomainConfig) fromContext(get func(key string) string) {
 	for _, f := range []struct {
 		key string
