@@ -12,7 +12,9 @@ const CfnLintVersion = "1.51.0"
 var createOnly = map[string][]string{
 	"AWS::AccessAnalyzer::Analyzer":                 {"AnalyzerName", "Type"},
 	"AWS::ApiGatewayV2::Api":                        {"ProtocolType"},
+	"AWS::ApiGatewayV2::ApiMapping":                 {"DomainName"},
 	"AWS::ApiGatewayV2::Authorizer":                 {"ApiId"},
+	"AWS::ApiGatewayV2::DomainName":                 {"DomainName"},
 	"AWS::ApiGatewayV2::Integration":                {"ApiId"},
 	"AWS::ApiGatewayV2::Route":                      {"ApiId"},
 	"AWS::ApiGatewayV2::Stage":                      {"StageName", "ApiId"},
@@ -69,6 +71,7 @@ var createOnly = map[string][]string{
 	"AWS::RDS::DBClusterParameterGroup":             {"DBClusterParameterGroupName", "Description", "Family"},
 	"AWS::RDS::DBInstance":                          {"BackupTarget", "CharacterSetName", "CustomIAMInstanceProfile", "DBClusterIdentifier", "DBInstanceIdentifier", "DBName", "DBSubnetGroupName", "DBSystemId", "KmsKeyId", "MasterUsername", "NcharCharacterSetName", "SourceRegion", "StorageEncrypted", "Timezone"},
 	"AWS::RDS::DBSubnetGroup":                       {"DBSubnetGroupName"},
+	"AWS::Route53::RecordSet":                       {"HostedZoneName", "Name", "HostedZoneId"},
 	"AWS::S3::Bucket":                               {"BucketName", "BucketNamePrefix", "BucketNamespace"},
 	"AWS::S3::BucketPolicy":                         {"Bucket"},
 	"AWS::SNS::Subscription":                        {"Endpoint", "Protocol", "TopicArn"},
@@ -83,4 +86,7 @@ var createOnly = map[string][]string{
 	"AWS::SecretsManager::SecretTargetAttachment":   {"SecretId"},
 	"AWS::SecurityHub::Hub":                         {},
 	"AWS::SecurityHub::Standard":                    {"StandardsArn"},
+	"AWS::WAFv2::LoggingConfiguration":              {"ResourceArn"},
+	"AWS::WAFv2::WebACL":                            {"Name", "Scope"},
+	"AWS::WAFv2::WebACLAssociation":                 {"ResourceArn", "WebACLArn"},
 }

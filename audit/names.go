@@ -25,6 +25,7 @@ type physicalName struct {
 // this one. AWS::IAM::Policy's PolicyName is left out too: a replacement
 // overwrites an inline policy of the same name instead of failing.
 var physicalNames = map[string]physicalName{
+	"AWS::ApiGatewayV2::DomainName":              {Property: "DomainName"},
 	"AWS::ApiGatewayV2::Stage":                   {Property: "StageName", Scope: []string{"ApiId"}},
 	"AWS::ApplicationAutoScaling::ScalingPolicy": {Property: "PolicyName", Scope: []string{"ScalingTargetId", "ResourceId", "ScalableDimension", "ServiceNamespace"}},
 	"AWS::Budgets::Budget":                       {Property: "Budget/BudgetName"},

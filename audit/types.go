@@ -10,6 +10,7 @@ var taggable = setOf(
 	"AWS::GuardDuty::Detector",
 	"AWS::SecurityHub::Hub",
 	"AWS::ApiGatewayV2::Api",
+	"AWS::ApiGatewayV2::DomainName",
 	"AWS::ApiGatewayV2::Stage",
 	"AWS::CloudWatch::Alarm",
 	"AWS::DynamoDB::Table",
@@ -46,6 +47,7 @@ var taggable = setOf(
 	// The rotation function's application (AWS SAM; its Tags are a map and
 	// reach the nested stack).
 	"AWS::Serverless::Application",
+	"AWS::WAFv2::WebACL",
 )
 
 // nonTaggable lists resource types that CloudFormation cannot tag.
@@ -56,6 +58,7 @@ var nonTaggable = setOf(
 	"AWS::IAM::ServiceLinkedRole",
 	"AWS::Logs::MetricFilter",
 	"AWS::SecurityHub::Standard",
+	"AWS::ApiGatewayV2::ApiMapping",
 	"AWS::ApiGatewayV2::Authorizer",
 	"AWS::ApiGatewayV2::Integration",
 	"AWS::ApiGatewayV2::Route",
@@ -79,6 +82,7 @@ var nonTaggable = setOf(
 	"AWS::Lambda::EventInvokeConfig",
 	"AWS::Lambda::Permission",
 	"AWS::Logs::ResourcePolicy",
+	"AWS::Route53::RecordSet",
 	"AWS::S3::BucketPolicy",
 	"AWS::SNS::Subscription",
 	"AWS::SNS::TopicPolicy",
@@ -86,6 +90,8 @@ var nonTaggable = setOf(
 	"AWS::SecretsManager::ResourcePolicy",
 	"AWS::SecretsManager::RotationSchedule",
 	"AWS::SecretsManager::SecretTargetAttachment",
+	"AWS::WAFv2::LoggingConfiguration",
+	"AWS::WAFv2::WebACLAssociation",
 )
 
 // stateful lists the types that hold data and are retained outside dev.

@@ -80,7 +80,7 @@ func NewApiStack(app awscdk.App, cfg Config, network *NetworkStack) *ApiStack {
 	a.Orders.grantTo(a.Function)
 	a.API = newOrdersAPI(stack, cfg, a.Function.Function)
 	a.addAlarms(topic)
-	publish(stack, "ApiUrlParameter", "/groundwork/"+cfg.Name+"/api/url", *a.API.Api.ApiEndpoint(), "Endpoint of the orders API")
+	publish(stack, "ApiUrlParameter", "/groundwork/"+cfg.Name+"/api/url", a.API.URL(), "Endpoint of the orders API")
 	return a
 }
 

@@ -58,14 +58,12 @@ func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 		p.Api = NewApiStack(app, cfg, p.Network)
 		p.Events = NewEventsStack(app, cfg, p.Api, p.Storage)
 		p.Service = NewServiceStack(app, cfg, p.Network, p.Data)
-		p.Observability = NewObservabilityStack(app, cfg, []Row{
-			p.Api.DashboardRow(),
-			p.Events.DashboardRow(),
-			p.Service.DashboardRow(),
-			p.Data.DashboardRow(),
-			p.Network.DashboardRow(),
-			p.Storage.DashboardRow(),
-		})
+		rows := []Row{p.Api.DashboardRow(), p.Events.DashboardRow(), p.Service.DashboardRow()}
+		if edge, ok := EdgeRow(p.Service); ok {
+			rows = append(rows, edge)
+		}
+		p.Observability = NewObservabilityStack(app, cfg, append(rows,
+			p.Data.DashboardRow(), p.Network.DashboardRow(), p.Storage.DashboardRow()))
 		if p.Baseline == nil {
 			warnBaselineOff(p.Storage.Stack, cfg)
 		}

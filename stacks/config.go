@@ -60,6 +60,9 @@ type Config struct {
 	// Baseline switches the account guardrails (Groundwork-<Env>-Baseline).
 	// Default: everything on (see BaselineConfig).
 	Baseline BaselineConfig
+	// Domain configures the custom domains of the API and the api-service.
+	// Default: none (AWS endpoints, with a synthesis warning).
+	Domain DomainConfig
 }
 
 // AlarmTopicName is the name of the environment's alarm topic. It is fixed so
@@ -209,6 +212,12 @@ func (c *Config) placeholders() {
 //	groundwork:<env>:certificateArn     ACM certificate of the api-service HTTPS listener
 //	groundwork:<env>:baselineOff        comma-separated Baseline services to switch off (BaselineServiceNames)
 //	groundwork:<env>:baselineRestoreOnDelete  true/false: restore the account settings on stack delete
+//	groundwork:<env>:hostedZoneId       Route 53 hosted zone of the custom domains (no lookup)
+//	groundwork:<env>:hostedZoneName     that zone's name, e.g. example.com
+//	groundwork:<env>:apiDomainName      the API's domain (default api.<zone>)
+//	groundwork:<env>:apiCertificateArn  ACM certificate of the API's domain, in the region
+//	groundwork:<env>:apiVersionPath     API mapping key (default v1)
+//	groundwork:<env>:serviceDomainName  the api-service's domain (default service.<zone>)
 //	groundwork:environments             comma-separated subset to build, e.g. "dev"
 const contextPrefix = "groundwork:"
 
@@ -273,6 +282,7 @@ func FromContext(node constructs.Node) ([]Config, error) {
 			c.Service.CertificateArn = v
 		}
 		errs = append(errs, c.Baseline.fromContext(c.Name, get)...)
+		c.Domain.fromContext(func(key string) string { return get(c.Name + ":" + key) })
 		if err := c.Validate(); err != nil {
 			errs = append(errs, &validate.Error{Construct: "config", Path: "environment " + c.Name, Err: err})
 		}
@@ -374,6 +384,11 @@ func (c Config) Validate() error {
 	if err := c.Baseline.validate(c); err != nil {
 		errs = append(errs, err)
 	}
+	if err := validateCertificateArn("Service.CertificateArn", svc.CertificateArn, c.Region,
+		"an Application Load Balancer", contextPrefix+c.Name+":certificateArn"); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, c.Domain.validate(c.Name, c.Region)...)
 	return errors.Join(errs...)
 }
 

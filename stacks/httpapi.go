@@ -23,6 +23,18 @@ type OrdersAPI struct {
 	Stage awsapigatewayv2.HttpStage
 	// AccessLogs receives the stage's JSON access logs.
 	AccessLogs awslogs.LogGroup
+	// Domain is the API's custom domain (nil without a configured hosted
+	// zone: the API then serves on its execute-api endpoint).
+	Domain *ApiDomain
+}
+
+// URL is where clients reach the API: the custom domain with its version
+// path, or else the execute-api endpoint.
+func (o *OrdersAPI) URL() string {
+	if o.Domain != nil {
+		return o.Domain.URL
+	}
+	return *o.Api.ApiEndpoint()
 }
 
 // accessLogFormat is the JSON access-log line (API Gateway $context variables).
@@ -65,12 +77,18 @@ func scopeInvokePermission(route awsapigatewayv2.HttpRoute, api awsapigatewayv2.
 // newOrdersAPI creates the guidance's default API type, an HTTP API:
 // POST /orders and GET /orders/{id} to fn, every route behind the JWT
 // authorizer of cfg, default-route throttling, and JSON access logs to a
-// KMS-encrypted log group.
+// KMS-encrypted log group. With a hosted zone in cfg.Domain, the API gets its
+// custom domain (regional, TLS 1.2) with the stage mapped under the version
+// path and a Route 53 alias, and the execute-api endpoint is disabled, so that
+// clients cannot bypass the domain; without one, a warning names the context
+// keys to set.
 func newOrdersAPI(scope constructs.Construct, cfg Config, fn awslambda.IFunction) *OrdersAPI {
 	api := awsapigatewayv2.NewHttpApi(scope, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		ApiName:            jsii.String("groundwork-" + cfg.Name + "-orders"),
 		Description:        jsii.String("Groundwork " + cfg.Name + " orders API"),
 		CreateDefaultStage: jsii.Bool(true),
+		// Only the custom domain serves the API when there is one.
+		DisableExecuteApiEndpoint: jsii.Bool(cfg.Domain.Enabled()),
 	})
 	auth := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), jsii.String(cfg.Api.JwtIssuer),
 		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(cfg.Api.JwtAudience...)})
@@ -111,5 +129,11 @@ func newOrdersAPI(scope constructs.Construct, cfg Config, fn awslambda.IFunction
 		DestinationArn: logs.LogGroupArn(),
 		Format:         jsii.String(accessLogFormat),
 	})
-	return &OrdersAPI{Api: api, Stage: stage, AccessLogs: logs}
+	out := &OrdersAPI{Api: api, Stage: stage, AccessLogs: logs}
+	if cfg.Domain.Enabled() {
+		out.Domain = newApiDomain(scope, cfg.Domain, api, stage)
+	} else {
+		warnNoDomain(awscdk.Stack_Of(scope), cfg, "the orders API")
+	}
+	return out
 }

@@ -94,6 +94,31 @@ func NewObservabilityStack(app awscdk.App, cfg Config, rows []Row) *Observabilit
 	return o
 }
 
+// EdgeRow graphs the api-service's AWS WAF web ACL: requests allowed,
+// blocked and counted, and the blocked requests of each rule (which managed
+// rule group or the rate limit is blocking). ok is false when the service has
+// no web ACL (Waf.Disable, or an internal load balancer).
+func EdgeRow(s *ServiceStack) (row Row, ok bool) {
+	fs := s.Service
+	if fs.WebAcl == nil {
+		return Row{}, false
+	}
+	label := func(l string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Label: jsii.String(l)}
+	}
+	var perRule []awscloudwatch.IMetric
+	for _, r := range fs.WafRules {
+		perRule = append(perRule, fs.MetricWafRule("BlockedRequests", r, label(r)))
+	}
+	return Row{Title: "Edge: AWS WAF web ACL of the api-service load balancer", Widgets: []awscloudwatch.IWidget{
+		graph("WAF requests: allowed, blocked, counted", []awscloudwatch.IMetric{
+			fs.MetricWaf("AllowedRequests", label("allowed")), fs.MetricWaf("BlockedRequests", label("blocked")),
+			fs.MetricWaf("CountedRequests", label("counted")),
+		}, 12),
+		graph("WAF blocked requests by rule", perRule, 12),
+	}}, true
+}
+
 // newBudget is a monthly cost budget for the environment's tagged resources,
 // notifying at 80 % of actual and 100 % of forecasted spend, the guidance's
 // thresholds. The Environment tag must be activated as a cost allocation tag

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
@@ -22,6 +23,9 @@ type ServiceStack struct {
 	awscdk.Stack
 	// Service is the api-service.
 	Service *fargateservice.FargateService
+	// DomainRecord is the alias of Config.Domain.ServiceDomainName to the
+	// load balancer (nil without a configured hosted zone).
+	DomainRecord awsroute53.ARecord
 }
 
 // NewServiceStack creates the Service stack of cfg's environment in network's
@@ -72,6 +76,11 @@ func NewServiceStack(app awscdk.App, cfg Config, network *NetworkStack, data *Da
 	cfnService := s.Service.Service.Node().DefaultChild().(awsecs.CfnService)
 	cfnService.AddPropertyOverride(jsii.String("NetworkConfiguration.AwsvpcConfiguration.SecurityGroups"), []any{
 		s.Service.ServiceSecurityGroup.SecurityGroupId(), data.ClientSecurityGroup.SecurityGroupId()})
+	if cfg.Domain.Enabled() {
+		s.DomainRecord = newServiceRecord(stack, cfg.Domain, s.Service.LoadBalancer)
+	} else {
+		warnNoDomain(stack, cfg, "the api-service")
+	}
 	publish(stack, "LoadBalancerDnsParameter", "/groundwork/"+cfg.Name+"/service/load-balancer-dns",
 		*s.Service.LoadBalancer.LoadBalancerDnsName(), "DNS name of the api-service load balancer (point the domain's alias here)")
 	return s

@@ -548,7 +548,8 @@ func TestServiceStack(t *testing.T) {
 					map[string]any{"Key": "deletion_protection.enabled", "Value": fmt.Sprint(cfg.TerminationProtection)},
 				}),
 			})
-			s.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 6)
+			// The service's six and its web ACL's blocked-requests alarm.
+			s.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 7)
 			s.HasResourceProperties(t, "AWS::SSM::Parameter", map[string]any{
 				"Name": "/groundwork/" + cfg.Name + "/service/load-balancer-dns", "Type": "String"})
 		})

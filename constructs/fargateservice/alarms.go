@@ -46,6 +46,12 @@ func (fs *FargateService) addAlarms(s *settings) {
 				Description: fmt.Sprintf("%s: p99 target response time reached %s.", path, th.TargetResponseTimeP99)},
 		)
 	}
+	if fs.WebAcl != nil {
+		specs = append(specs, alarm.Spec{ID: "WafBlockedRequestsAlarm", Threshold: float64(th.WafBlockedRequests),
+			Metric: fs.MetricWaf("BlockedRequests", nil),
+			Description: fmt.Sprintf("%s: the web ACL blocked %d or more requests in 5 minutes: an attack, or a rule blocking legitimate traffic. "+
+				"Check the sampled requests and the WAF logs (%s).", path, th.WafBlockedRequests, *fs.WafLogGroup.LogGroupName())})
+	}
 	avg := &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Average")}
 	specs = append(specs,
 		alarm.Spec{ID: "CpuAlarm", Threshold: float64(th.CPUPercent), Periods: 3, Metric: fs.Service.MetricCpuUtilization(avg),

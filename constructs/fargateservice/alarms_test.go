@@ -29,6 +29,8 @@ func TestAlarms(t *testing.T) {
 		{"running tasks below the minimum", map[string]any{"Namespace": "ECS/ContainerInsights", "MetricName": "RunningTaskCount",
 			"Statistic": "Minimum", "Threshold": 2, "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "breaching",
 			"EvaluationPeriods": 2}},
+		{"WAF blocked requests", map[string]any{"Namespace": "AWS/WAFV2", "MetricName": "BlockedRequests", "Statistic": "Sum",
+			"Threshold": 100}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -37,7 +39,9 @@ func TestAlarms(t *testing.T) {
 			web.HasResourceProperties(t, "AWS::CloudWatch::Alarm", tc.props)
 		})
 	}
-	t.Run("six alarms for a web service", func(t *testing.T) { web.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 6) })
+	t.Run("seven alarms for an internet-facing web service (one for its web ACL)", func(t *testing.T) {
+		web.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 7)
+	})
 	t.Run("a worker has no load balancer alarms, and its own CPU threshold", func(t *testing.T) {
 		w := stack(t, "Worker")
 		w.ResourceCountIs(t, "AWS::CloudWatch::Alarm", 3)

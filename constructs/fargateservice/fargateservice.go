@@ -20,7 +20,11 @@
 //   - for a web service, an Application Load Balancer with an HTTPS listener
 //     (ELBSecurityPolicy-TLS13-1-2-2021-06), an HTTP listener that only
 //     redirects, invalid-header dropping, deletion protection and access logs
-//     to a dedicated bucket; security groups chained by id;
+//     to a dedicated bucket; security groups chained by id; HTTPS from the
+//     load balancer to the tasks (requests and health checks); and, when
+//     internet-facing, an AWS WAF web ACL (managed rule groups, a per-IP rate
+//     limit, encrypted logs with credentials redacted, a blocked-requests
+//     alarm);
 //   - for a Worker, no load balancer, and optionally Fargate Spot;
 //   - stateful resources (log group, key, access-log bucket) retained on
 //     delete and replacement but not after a failed first create;
@@ -51,6 +55,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -85,7 +90,7 @@ type FargateService struct {
 	// "/<stack name>/<construct path>/Logs", so that Key's policy can grant
 	// CloudWatch Logs exactly this group.
 	LogGroup awslogs.LogGroup
-	// Key encrypts LogGroup.
+	// Key encrypts LogGroup (and WafLogGroup).
 	Key awskms.Key
 	// ServiceSecurityGroup is the tasks' security group.
 	ServiceSecurityGroup awsec2.SecurityGroup
@@ -103,6 +108,22 @@ type FargateService struct {
 	HttpListener elbv2.ApplicationListener
 	// TargetGroup routes to the tasks.
 	TargetGroup elbv2.ApplicationTargetGroup
+	// WebAcl is the AWS WAF web ACL associated with the load balancer (nil
+	// without one; see Props.Waf).
+	WebAcl awswafv2.CfnWebACL
+	// WebAclMetricName is the web ACL's metric name: the WebACL dimension of
+	// its AWS/WAFV2 metrics (see MetricWaf).
+	WebAclMetricName string
+	// WafRules are the names of the web ACL's rules, in priority order; each
+	// is also the rule's metric name (the Rule dimension of MetricWaf's
+	// metrics).
+	WafRules []string
+	// WafLogGroup receives the web ACL's logs ("aws-waf-logs-…", encrypted
+	// with Key).
+	WafLogGroup awslogs.LogGroup
+	// WafLogging sends the web ACL's logs to WafLogGroup, with the
+	// WafRedactedHeaders redacted.
+	WafLogging awswafv2.CfnLoggingConfiguration
 	// AccessLogs is the bucket of the load balancer's access logs.
 	AccessLogs *securebucket.SecureBucket
 	// Alarms are the service's alarms (empty without Props.AlarmTopic).

@@ -99,9 +99,9 @@ func TestWebDefaults(t *testing.T) {
 				},
 			}}),
 		}},
-		{"container health check: the guidance's curl every 30 s, 5 s timeout, 3 retries, 60 s start", "AWS::ECS::TaskDefinition", M{
+		{"container health check: the guidance's curl, over HTTPS (self-signed: -k), every 30 s, 5 s timeout, 3 retries, 60 s start", "AWS::ECS::TaskDefinition", M{
 			"ContainerDefinitions": arrayWith(L{like(M{"Name": "app", "HealthCheck": M{
-				"Command":  L{"CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"},
+				"Command":  L{"CMD-SHELL", "curl -fk https://localhost:8080/health || exit 1"},
 				"Interval": 30, "Timeout": 5, "Retries": 3, "StartPeriod": 60,
 			}})}),
 		}},
@@ -114,7 +114,8 @@ func TestWebDefaults(t *testing.T) {
 		{"log group: named (the key pins it), customer-managed key, 90 days", "AWS::Logs::LogGroup", M{
 			"LogGroupName": "/Web/Api/Logs", "KmsKeyId": s.Arn(t, "Api/Key"), "RetentionInDays": 90,
 		}},
-		{"key: rotation, account administration and CloudWatch Logs pinned by encryption context", "AWS::KMS::Key", M{
+		{"key: rotation, account administration and CloudWatch Logs pinned by encryption context to the container and WAF log groups", "AWS::KMS::Key", M{
+			"Description":       "Encrypts the container and WAF logs of Web/Api",
 			"EnableKeyRotation": true,
 			"KeyPolicy": M{"Statement": L{
 				like(M{"Sid": "AllowAccountAdministration", "Action": "kms:*"}),
@@ -123,7 +124,10 @@ func TestWebDefaults(t *testing.T) {
 					"Principal": M{"Service": "logs.eu-west-1.amazonaws.com"},
 					"Action": L{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
 						"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
-					"Condition": M{"ArnLike": M{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:/Web/Api/Logs"}},
+					"Condition": M{"ArnLike": M{"kms:EncryptionContext:aws:logs:arn": L{
+						"arn:aws:logs:eu-west-1:123456789012:log-group:/Web/Api/Logs",
+						"arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-Web-Api-WafLogs",
+					}}},
 				},
 				like(M{"Sid": "DenyCreateGrantUnlessForAWSResource", "Effect": "Deny", "Action": "kms:CreateGrant"}), // kmskey: CT.KMS.PR.3
 			}},
@@ -210,9 +214,9 @@ func TestWebDefaults(t *testing.T) {
 			"Port": 80, "Protocol": "HTTP",
 			"DefaultActions": L{M{"Type": "redirect", "RedirectConfig": M{"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}},
 		}},
-		{"target group: HTTP to the container port, IP targets, /health, 30 s deregistration", "AWS::ElasticLoadBalancingV2::TargetGroup", M{
-			"Protocol": "HTTP", "Port": 8080, "TargetType": "ip",
-			"HealthCheckPath": "/health", "Matcher": M{"HttpCode": "200"},
+		{"target group: HTTPS to the container port (health check too), IP targets, /health, 30 s deregistration", "AWS::ElasticLoadBalancingV2::TargetGroup", M{
+			"Protocol": "HTTPS", "Port": 8080, "TargetType": "ip",
+			"HealthCheckProtocol": "HTTPS", "HealthCheckPath": "/health", "Matcher": M{"HttpCode": "200"},
 			"HealthCheckIntervalSeconds": 30, "HealthCheckTimeoutSeconds": 5, "HealthyThresholdCount": 2, "UnhealthyThresholdCount": 3,
 			"TargetGroupAttributes": arrayWith(L{M{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}}),
 		}},
@@ -310,9 +314,10 @@ func TestWebDefaults(t *testing.T) {
 				}
 			}
 		}
-		// Log group, key, access-log bucket and its server-access-log bucket.
-		if n != 4 {
-			t.Errorf("checked %d stateful resources, want 4", n)
+		// Log group, WAF log group, key, access-log bucket and its
+		// server-access-log bucket.
+		if n != 5 {
+			t.Errorf("checked %d stateful resources, want 5", n)
 		}
 	})
 	t.Run("no warnings with the defaults", func(t *testing.T) {
@@ -508,7 +513,7 @@ func TestSpotWorker(t *testing.T) {
 }
 
 func TestNagClean(t *testing.T) {
-	for _, name := range []string{"Web", "Custom", "Worker", "Fixed", "Agnostic", "Constructs"} {
+	for _, name := range []string{"Web", "Custom", "Edge", "NoWaf", "Worker", "Fixed", "Agnostic", "Constructs"} {
 		t.Run(name, func(t *testing.T) { testkit.RequireNagClean(t, stack(t, name)) })
 	}
 }
@@ -521,7 +526,7 @@ func TestNagClean(t *testing.T) {
 // environment names. Tags and permissions boundaries are applied by the
 // stacks, not by constructs.
 func TestSecurityInvariants(t *testing.T) {
-	for _, name := range []string{"Web", "Custom", "Worker", "Fixed", "Agnostic", "Constructs"} {
+	for _, name := range []string{"Web", "Custom", "Edge", "NoWaf", "Worker", "Fixed", "Agnostic", "Constructs"} {
 		t.Run(name, func(t *testing.T) {
 			s := stack(t, name)
 			for _, f := range audit.Check(s.Name, s.Template, audit.Options{RetainStateful: name != "Custom"}) {

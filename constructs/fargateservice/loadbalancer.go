@@ -68,7 +68,8 @@ func (fs *FargateService) newSecurityGroups(s *settings) {
 
 // newLoadBalancer creates the Application Load Balancer, its HTTPS listener
 // (TLS 1.3/1.2 policy), the HTTP listener that only redirects, the target
-// group and the access-log bucket.
+// group (HTTPS to the tasks unless opted out), the access-log bucket and,
+// when enabled, the WAF web ACL.
 func (fs *FargateService) newLoadBalancer(s *settings) {
 	subnets := s.LoadBalancerSubnets
 	if subnets == nil {
@@ -92,23 +93,42 @@ func (fs *FargateService) newLoadBalancer(s *settings) {
 		nag.SuppressDefault(fs.LoadBalancer, "NIST.800.53.R5-ELBDeletionProtectionEnabled",
 			"The caller set DisableDeletionProtection for a disposable (dev) environment; staging and production keep the construct's default (on).")
 	}
-	nag.SuppressDefault(fs.LoadBalancer, "NIST.800.53.R5-ALBWAFEnabled",
-		"A WAF web ACL is an organisation-level decision (rules, logging, cost) and is a planned follow-up; "+
-			"meanwhile the load balancer drops invalid headers, serves only TLS 1.2+ and forwards only to this service.")
+	switch {
+	case s.wafEnabled():
+	case s.Internal:
+		nag.SuppressDefault(fs.LoadBalancer, "NIST.800.53.R5-ALBWAFEnabled",
+			"An internal load balancer is reachable only from the VPC's CIDR (its security group), not from the internet; "+
+				"set Waf.Enable to filter VPC traffic through a web ACL as well.")
+	default:
+		awscdk.Annotations_Of(fs).AddWarningV2(jsii.String("groundwork:fargateservice:waf-disabled"),
+			jsii.String("Waf.Disable: the internet-facing load balancer has no AWS WAF web ACL (managed rules, rate limit); "+
+				"use it only where another layer filters the traffic"), nil)
+		nag.SuppressDefault(fs.LoadBalancer, "NIST.800.53.R5-ALBWAFEnabled",
+			"The caller set Waf.Disable: another layer in front of this load balancer filters the traffic (the construct warns at synthesis).")
+	}
 
 	fs.accessLogs(s)
 
+	protocol := elbv2.ApplicationProtocol_HTTPS
+	healthProtocol := elbv2.Protocol_HTTPS
+	if s.TargetProtocol == TargetProtocolHTTP {
+		protocol, healthProtocol = elbv2.ApplicationProtocol_HTTP, elbv2.Protocol_HTTP
+		awscdk.Annotations_Of(fs).AddWarningV2(jsii.String("groundwork:fargateservice:plain-http-to-targets"),
+			jsii.String("TargetProtocolHTTP: the load balancer sends requests and health checks to the tasks unencrypted "+
+				"(the guidance asks for TLS between all components, ALB to ECS); reason given: "+s.PlainHttpReason), nil)
+	}
 	fs.TargetGroup = elbv2.NewApplicationTargetGroup(fs, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
 		Vpc: s.Vpc,
-		// HTTP from the load balancer to the task: TLS between ALB and task (the
-		// guidance asks for TLS between all components) needs a certificate in
-		// the container and is a follow-up. The hop stays inside the VPC, and
-		// only the load balancer's security group can reach the port.
-		Protocol:            elbv2.ApplicationProtocol_HTTP,
+		// HTTPS to the task by default (the guidance: TLS between all
+		// components, ALB to ECS). The load balancer does not verify the
+		// target's certificate, so the container may generate a
+		// self-signed one at start (Props.TargetProtocol).
+		Protocol:            protocol,
 		Port:                jsii.Number(float64(s.ContainerPort)),
 		TargetType:          elbv2.TargetType_IP,
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(DefaultDeregistrationDelay.Seconds())),
 		HealthCheck: &elbv2.HealthCheck{
+			Protocol:                healthProtocol,
 			Path:                    jsii.String(s.HealthCheckPath),
 			HealthyHttpCodes:        jsii.String("200"),
 			Interval:                awscdk.Duration_Seconds(jsii.Number(30)),
@@ -139,6 +159,9 @@ func (fs *FargateService) newLoadBalancer(s *settings) {
 		}),
 		Open: jsii.Bool(false),
 	})
+	if s.wafEnabled() {
+		fs.newWaf(s)
+	}
 	nag.SuppressDefault(fs.HttpListener, "NIST.800.53.R5-ELBv2ACMCertificateRequired",
 		"This listener only answers with a 301 redirect to HTTPS and serves no content, so it has no certificate; "+
 			"the HTTPS listener on 443 uses the ACM certificate.")

@@ -9,15 +9,23 @@ import (
 
 // newLogs creates the container log group, named (kmskey.LogGroupName) and
 // encrypted with a customer-managed key of its own that CloudWatch Logs may
-// use for that one group.
+// use for that one group, and, with a web ACL, the WAF log group encrypted
+// with the same key.
 func (fs *FargateService) newLogs(s *settings) {
 	name := kmskey.LogGroupName(fs, "Logs")
-	fs.Key = kmskey.New(fs, "Key", "Encrypts the container logs of "+*fs.Node().Path(), s.RemovalPolicy,
-		kmskey.CloudWatchLogs(fs, name))
+	names, description := []string{name}, "Encrypts the container logs of "+*fs.Node().Path()
+	if s.wafEnabled() {
+		names = append(names, fs.wafLogGroupName())
+		description = "Encrypts the container and WAF logs of " + *fs.Node().Path()
+	}
+	fs.Key = kmskey.New(fs, "Key", description, s.RemovalPolicy, kmskey.CloudWatchLogs(fs, names...))
 	fs.LogGroup = awslogs.NewLogGroup(fs, jsii.String("Logs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(name),
 		EncryptionKey: fs.Key,
 		Retention:     s.LogRetention,
 		RemovalPolicy: s.RemovalPolicy,
 	})
+	if s.wafEnabled() {
+		fs.newWafLogGroup(s)
+	}
 }

@@ -220,10 +220,12 @@ type Props struct {
 
 	// HealthCheck is the container health check.
 	//
-	// Default: for a web service, the guidance's
-	// ["CMD-SHELL", "curl -f http://localhost:<ContainerPort>/health || exit 1"]
-	// every 30 s, 5 s timeout, 3 retries, 60 s start period (the image must
-	// contain curl; give a Command for distroless images). For a Worker: none.
+	// Default: for a web service, the guidance's curl check over the target
+	// protocol: ["CMD-SHELL", "curl -fk https://localhost:<ContainerPort>/health || exit 1"]
+	// (-k: the container's certificate is self-signed; the check stays on
+	// localhost), or http:// with TargetProtocolHTTP; every 30 s, 5 s
+	// timeout, 3 retries, 60 s start period (the image must contain curl;
+	// give a Command for distroless images). For a Worker: none.
 	HealthCheck *HealthCheck
 
 	// HealthCheckGracePeriod is how long ECS ignores failing load-balancer and
@@ -331,6 +333,38 @@ type Props struct {
 	// Internal.
 	LoadBalancerSubnets *awsec2.SubnetSelection
 
+	// TargetProtocol is the protocol from the load balancer to the tasks, for
+	// requests and the load balancer's health checks (the guidance: TLS
+	// between all components, ALB to ECS).
+	//
+	// With TargetProtocolHTTPS the container must serve HTTPS on
+	// ContainerPort. Any certificate will do: the load balancer encrypts to
+	// the target but does not verify its certificate (Elastic Load
+	// Balancing, target groups: "the load balancer does not validate the
+	// certificate"), so a self-signed one that the container generates at
+	// start (e.g. into /tmp, with openssl or the language's TLS library) is
+	// enough; it never needs renewing by hand, since every task makes its own.
+	// See testdata/app for an image that does this.
+	//
+	// Default: TargetProtocolHTTPS.
+	TargetProtocol TargetProtocol
+
+	// PlainHttpReason is required with TargetProtocolHTTP: why the hop from
+	// the load balancer to the tasks may stay unencrypted (e.g. "the image
+	// cannot serve TLS yet; tracked in TICKET-123"). It is repeated in the
+	// synthesis warning and rejected with TargetProtocolHTTPS.
+	//
+	// Default: none.
+	PlainHttpReason string
+
+	// Waf configures the AWS WAF web ACL of the load balancer.
+	//
+	// Default: a web ACL with DefaultWafManagedRuleGroups and a rate limit of
+	// DefaultWafRateLimit requests per client IP per 5 minutes, logged to an
+	// encrypted "aws-waf-logs-…" log group, for an internet-facing load
+	// balancer; none for an Internal one (see WafOptions).
+	Waf WafOptions
+
 	// HealthCheckPath is the load balancer's health check path.
 	//
 	// Default: "/health".
@@ -381,6 +415,11 @@ type AlarmThresholds struct {
 	// at its maximum or too slow.
 	// Default: 85 each.
 	CPUPercent, MemoryPercent int
+	// WafBlockedRequests raises the alarm when the web ACL blocks at least
+	// this many requests in 5 minutes: an attack, or a rule that blocks
+	// legitimate traffic (look at the sampled requests and the WAF logs).
+	// Default: 100.
+	WafBlockedRequests int
 }
 
 // withDefaults returns a with zero fields set to their defaults.
@@ -394,17 +433,43 @@ func (a AlarmThresholds) withDefaults() AlarmThresholds {
 	def(&a.UnhealthyTargets, 1)
 	def(&a.CPUPercent, 85)
 	def(&a.MemoryPercent, 85)
+	def(&a.WafBlockedRequests, 100)
 	if a.TargetResponseTimeP99 == 0 {
 		a.TargetResponseTimeP99 = time.Second
 	}
 	return a
 }
 
+// TargetProtocol is the protocol from the load balancer to the tasks.
+type TargetProtocol int
+
+const (
+	// TargetProtocolHTTPS encrypts the hop from the load balancer to the
+	// tasks; the container serves HTTPS (any certificate, see
+	// Props.TargetProtocol).
+	TargetProtocolHTTPS TargetProtocol = iota
+	// TargetProtocolHTTP leaves the hop unencrypted. It needs
+	// Props.PlainHttpReason and is warned at synthesis.
+	TargetProtocolHTTP
+)
+
+// String returns the constant's Go name, as validation messages show it.
+func (p TargetProtocol) String() string {
+	switch p {
+	case TargetProtocolHTTPS:
+		return "TargetProtocolHTTPS"
+	case TargetProtocolHTTP:
+		return "TargetProtocolHTTP"
+	}
+	return fmt.Sprintf("TargetProtocol(%d)", int(p))
+}
+
 // HealthCheck configures the container health check. Zero fields take the
 // defaults shown.
 type HealthCheck struct {
 	// Command starts with "CMD" or "CMD-SHELL".
-	// Default: ["CMD-SHELL", "curl -f http://localhost:<ContainerPort>/health || exit 1"].
+	// Default: ["CMD-SHELL", "curl -fk https://localhost:<ContainerPort>/health || exit 1"]
+	// (http://, without -k, with TargetProtocolHTTP).
 	Command []string
 	// Interval between checks, 5–300 s.
 	// Default: 30 s.
@@ -458,6 +523,16 @@ const (
 	DefaultHealthCheckRetries     = 3
 	DefaultHealthCheckStartPeriod = 60 * time.Second
 )
+
+// DefaultHealthCheckCommand is the default container health check (the
+// CMD-SHELL command) of a web service on port: curl over the target
+// protocol; with HTTPS, -k accepts the container's self-signed certificate.
+func DefaultHealthCheckCommand(protocol TargetProtocol, port int) string {
+	if protocol == TargetProtocolHTTP {
+		return fmt.Sprintf("curl -f http://localhost:%d/health || exit 1", port)
+	}
+	return fmt.Sprintf("curl -fk https://localhost:%d/health || exit 1", port)
+}
 
 // DefaultRemovalPolicy keeps the stateful resources on delete and on
 // replacement, except when the first deployment fails (a retryable create).
@@ -519,7 +594,7 @@ func (p *Props) withDefaults() settings {
 			hc = *p.HealthCheck
 		}
 		if hc.Command == nil {
-			hc.Command = []string{"CMD-SHELL", fmt.Sprintf("curl -f http://localhost:%d/health || exit 1", s.ContainerPort)}
+			hc.Command = []string{"CMD-SHELL", DefaultHealthCheckCommand(s.TargetProtocol, s.ContainerPort)}
 		}
 		defDur := func(v *time.Duration, d time.Duration) {
 			if *v == 0 {
@@ -532,6 +607,7 @@ func (p *Props) withDefaults() settings {
 		def(&hc.Retries, DefaultHealthCheckRetries)
 		s.healthCheck = &hc
 	}
+	s.wafDefaults()
 	s.gracePeriod = p.HealthCheckGracePeriod
 	if s.gracePeriod == 0 && s.healthCheck != nil {
 		s.gracePeriod = s.healthCheck.StartPeriod + DefaultGracePeriodMargin

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -117,6 +118,36 @@ var synth = testkit.Once(func() awscdk.App {
 		Actions:   jsii.Strings("dynamodb:PutItem"),
 		Resources: jsii.Strings(ordersTable),
 	}))
+
+	// Edge: the WAF tuned (more groups, a group and two rules counting, a
+	// 1-minute rate limit, two years of WAF logs, a custom blocked alarm) and
+	// plain HTTP to the targets, opted out with a reason.
+	edge := testkit.NewStack(app, "Edge")
+	fargateservice.New(edge, "Api", &fargateservice.Props{
+		Vpc:         newVpc(edge),
+		Image:       ecrImage,
+		Certificate: cert(edge),
+		AlarmTopic:  awssns.Topic_FromTopicArn(edge, jsii.String("Alarms"), jsii.String(alarmTopicArn)),
+		Alarms:      fargateservice.AlarmThresholds{WafBlockedRequests: 500},
+		Waf: fargateservice.WafOptions{
+			ManagedRuleGroups: []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAnonymousIpList"},
+			CountRuleGroups:   []string{"AWSManagedRulesAnonymousIpList"},
+			CountRules:        map[string][]string{"AWSManagedRulesCommonRuleSet": {"SizeRestrictions_BODY", "NoUserAgent_HEADER"}},
+			RateLimit:         300,
+			RateLimitWindow:   time.Minute,
+			LogRetention:      awslogs.RetentionDays_TWO_YEARS,
+		},
+		TargetProtocol:  fargateservice.TargetProtocolHTTP,
+		PlainHttpReason: "the legacy image cannot serve TLS yet (TICKET-42)",
+	})
+
+	// NoWaf: an internet-facing service whose WAF is switched off.
+	noWaf := testkit.NewStack(app, "NoWaf")
+	fargateservice.New(noWaf, "Api", &fargateservice.Props{
+		Vpc: newVpc(noWaf), Image: ecrImage, Certificate: cert(noWaf),
+		AlarmTopic: awssns.Topic_FromTopicArn(noWaf, jsii.String("Alarms"), jsii.String(alarmTopicArn)),
+		Waf:        fargateservice.WafOptions{Disable: true},
+	})
 
 	// Worker: a queue processor on Fargate Spot, built from a local
 	// Dockerfile.

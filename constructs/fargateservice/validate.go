@@ -40,7 +40,7 @@ func (p *Props) validate(stack awscdk.Stack) error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"Alarms.Http5xx", p.Alarms.Http5xx}, {"Alarms.UnhealthyTargets", p.Alarms.UnhealthyTargets}} {
+	}{{"Alarms.Http5xx", p.Alarms.Http5xx}, {"Alarms.UnhealthyTargets", p.Alarms.UnhealthyTargets}, {"Alarms.WafBlockedRequests", p.Alarms.WafBlockedRequests}} {
 		if f.v < 0 {
 			fail(f.name, f.v, "an alarm threshold counts events and cannot be negative", "use 1 or more, or 0 for the default")
 		}
@@ -165,6 +165,19 @@ func (p *Props) validate(stack awscdk.Stack) error {
 		errs = append(errs, checkCertificate(*p.Certificate.CertificateArn(), stack)...)
 	}
 
+	// Edge: WAF and the protocol to the targets.
+	errs = append(errs, p.validateWaf()...)
+	switch {
+	case p.TargetProtocol != TargetProtocolHTTPS && p.TargetProtocol != TargetProtocolHTTP:
+		fail("TargetProtocol", p.TargetProtocol, "unknown protocol", "use TargetProtocolHTTPS (the default) or TargetProtocolHTTP")
+	case p.TargetProtocol == TargetProtocolHTTP && strings.TrimSpace(p.PlainHttpReason) == "" && !p.Worker:
+		fail("TargetProtocol", p.TargetProtocol,
+			"plain HTTP from the load balancer to the tasks is an explicit opt-out (the guidance: TLS between all components, ALB to ECS)",
+			"serve HTTPS in the container with a self-signed certificate generated at start (the load balancer does not verify it) and keep TargetProtocolHTTPS; or set PlainHttpReason to say why the hop stays unencrypted")
+	case p.TargetProtocol == TargetProtocolHTTPS && p.PlainHttpReason != "":
+		fail("PlainHttpReason", p.PlainHttpReason, "a reason for plain HTTP only goes with TargetProtocolHTTP", "drop PlainHttpReason, or set TargetProtocol: TargetProtocolHTTP")
+	}
+
 	// Worker, Spot and the load balancer.
 	if p.Spot && !p.Worker {
 		fail("Spot", true, "Fargate Spot tasks can be interrupted at two minutes' notice; the guidance keeps Spot for fault-tolerant workloads, not user-facing services",
@@ -190,6 +203,8 @@ func (p *Props) validate(stack awscdk.Stack) error {
 			{"AccessLogsPrefix", p.AccessLogsPrefix != "", p.AccessLogsPrefix},
 			{"DisableDeletionProtection", p.DisableDeletionProtection, true},
 			{"ContainerPort", p.ContainerPort != 0, p.ContainerPort},
+			{"TargetProtocol", p.TargetProtocol != TargetProtocolHTTPS, p.TargetProtocol},
+			{"PlainHttpReason", p.PlainHttpReason != "", p.PlainHttpReason},
 		} {
 			if f.set {
 				fail(f.name, f.v, "a Worker has no load balancer and receives no traffic", "drop "+f.name+", or drop Worker for a web service")

@@ -41,6 +41,37 @@ func TestValidation(t *testing.T) {
 		props *fargateservice.Props
 		want  []string
 	}{
+		{"WAF rate limit below AWS WAF's minimum", web(func(p *fargateservice.Props) { p.Waf.RateLimit = 5 }),
+			[]string{"Waf.RateLimit = 5", "from 10 to 2000000000 requests per window", "rate-based rule statement", "0 for the default (2000 per 5m0s)"}},
+		{"WAF rate limit above AWS WAF's maximum", web(func(p *fargateservice.Props) { p.Waf.RateLimit = 3_000_000_000 }),
+			[]string{"Waf.RateLimit = 3000000000", "from 10 to 2000000000"}},
+		{"WAF rate window AWS WAF does not offer", web(func(p *fargateservice.Props) { p.Waf.RateLimitWindow = 3 * time.Minute }),
+			[]string{"Waf.RateLimitWindow = 3m0s", "1, 2, 5 or 10 minutes", "EvaluationWindowSec"}},
+		{"unknown managed rule group", web(func(p *fargateservice.Props) {
+			p.Waf.ManagedRuleGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesBotControlRuleSet"}
+		}), []string{`Waf.ManagedRuleGroups[1] = "AWSManagedRulesBotControlRuleSet"`, "not an AWS managed rule group Groundwork accepts by name", "AWSManagedRulesKnownBadInputsRuleSet", "through WebAcl"}},
+		{"managed rule group listed twice", web(func(p *fargateservice.Props) {
+			p.Waf.ManagedRuleGroups = []string{"AWSManagedRulesSQLiRuleSet", "AWSManagedRulesSQLiRuleSet"}
+		}), []string{`Waf.ManagedRuleGroups[1] = "AWSManagedRulesSQLiRuleSet"`, "listed twice"}},
+		{"count override for a group the web ACL does not run", web(func(p *fargateservice.Props) {
+			p.Waf.CountRuleGroups = []string{"AWSManagedRulesSQLiRuleSet"}
+		}), []string{`Waf.CountRuleGroups[0] = "AWSManagedRulesSQLiRuleSet"`, "only a group the web ACL runs", "add it to Waf.ManagedRuleGroups"}},
+		{"count override of a rule with an invalid name", web(func(p *fargateservice.Props) {
+			p.Waf.CountRules = map[string][]string{"AWSManagedRulesCommonRuleSet": {"Size Restrictions"}}
+		}), []string{`Waf.CountRules["AWSManagedRulesCommonRuleSet"] = "Size Restrictions"`, "RuleActionOverride.Name"}},
+		{"WAF both disabled and enabled", web(func(p *fargateservice.Props) { p.Waf.Disable = true; p.Waf.Enable = true }),
+			[]string{"Waf.Enable = true", "contradict", "set one of them"}},
+		{"worker with WAF options", web(func(p *fargateservice.Props) { p.Certificate = nil; p.Worker = true; p.Waf.RateLimit = 100 }),
+			[]string{`Waf = "set"`, "a Worker has no load balancer", "drop Waf"}},
+		{"plain HTTP to the targets without the opt-out", web(func(p *fargateservice.Props) { p.TargetProtocol = fargateservice.TargetProtocolHTTP }),
+			[]string{"TargetProtocol = TargetProtocolHTTP", "plain HTTP from the load balancer to the tasks is an explicit opt-out", "TLS between all components, ALB to ECS",
+				"self-signed certificate generated at start", "set PlainHttpReason"}},
+		{"plain HTTP reason with HTTPS", web(func(p *fargateservice.Props) { p.PlainHttpReason = "legacy" }),
+			[]string{`PlainHttpReason = "legacy"`, "only goes with TargetProtocolHTTP"}},
+		{"unknown target protocol", web(func(p *fargateservice.Props) { p.TargetProtocol = 7 }),
+			[]string{"TargetProtocol = TargetProtocol(7)", "unknown protocol"}},
+		{"negative blocked-requests threshold", web(func(p *fargateservice.Props) { p.Alarms.WafBlockedRequests = -1 }),
+			[]string{"Alarms.WafBlockedRequests = -1", "cannot be negative"}},
 		{"negative 5xx threshold", web(func(p *fargateservice.Props) { p.Alarms.Http5xx = -2 }),
 			[]string{"Alarms.Http5xx = -2", "cannot be negative", "use 1 or more"}},
 		{"memory threshold above 100 %", web(func(p *fargateservice.Props) { p.Alarms.MemoryPercent = 150 }),

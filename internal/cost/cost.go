@@ -2,7 +2,7 @@
 // CloudFormation template declares: the resources billed by the hour or the
 // month whatever the traffic (NAT gateways, interface endpoints, load
 // balancers, Fargate tasks, KMS keys, secrets, alarms, dashboards, public
-// IPv4 addresses). Usage-priced resources (Lambda, API requests, DynamoDB
+// IPv4 addresses, AWS WAF web ACLs and their rules, Route 53 hosted zones). Usage-priced resources (Lambda, API requests, DynamoDB
 // on-demand, S3 storage, logs, data transfer) are listed as "varies with
 // traffic"; a type the table does not know is listed as unpriced, never
 // dropped.
@@ -30,6 +30,14 @@ type PriceTable struct {
 	// AuroraACUHour is Aurora Serverless v2 capacity (Aurora Standard), per
 	// ACU-hour; storage, I/O and backups beyond the cluster size are usage.
 	AuroraACUHour float64
+	// WebACLMonth and WAFRuleMonth are AWS WAF's fixed charges: a web ACL,
+	// and each rule in it (an AWS managed rule group counts as one rule);
+	// requests ($0.60 per million) vary with traffic.
+	WebACLMonth, WAFRuleMonth float64
+	// HostedZoneMonth is a Route 53 hosted zone (the first 25 of an
+	// account). Records cost nothing to keep; alias queries to AWS resources
+	// are free, other queries vary with traffic.
+	HostedZoneMonth float64
 }
 
 // Tables are the price tables by region. us-east-1 carries the guidance's
@@ -45,6 +53,7 @@ var Tables = map[string]PriceTable{
 		FargateGBHour:       map[string]float64{"X86_64": 0.004445, "ARM64": 0.00356},
 		FargateSpotDiscount: 0.70, KMSKeyMonth: 1.00, SecretMonth: 0.40, AlarmMonth: 0.10, DashboardMonth: 3.00,
 		AuroraACUHour: 0.12,
+		WebACLMonth:   5.00, WAFRuleMonth: 1.00, HostedZoneMonth: 0.50,
 	},
 	"eu-west-1": {
 		Region: "eu-west-1", Date: "2024-06",
@@ -56,6 +65,7 @@ var Tables = map[string]PriceTable{
 		// Aurora Serverless v2 in Ireland: the list price as remembered,
 		// not re-checked against the pricing page (no network here).
 		AuroraACUHour: 0.13,
+		WebACLMonth:   5.00, WAFRuleMonth: 1.00, HostedZoneMonth: 0.50,
 	},
 }
 
@@ -110,7 +120,7 @@ var usage = set("AWS::Lambda::Function", "AWS::ApiGatewayV2::Api", "AWS::ApiGate
 	"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Pipes::Pipe",
 	// Aurora storage, I/O and backups beyond the cluster size; the rotation
 	// function's invocations.
-	"AWS::RDS::DBCluster", "AWS::Serverless::Application")
+	"AWS::RDS::DBCluster", "AWS::Serverless::Application", "AWS::ApiGatewayV2::DomainName")
 
 // usageWhy are usage-priced types whose report line says what is billed.
 var usageWhy = map[string]string{
@@ -138,7 +148,9 @@ var free = set("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS
 	// AWS service events on the default event bus are free to match and deliver.
 	"AWS::Logs::MetricFilter", "AWS::Config::DeliveryChannel", "AWS::IAM::ServiceLinkedRole",
 	"AWS::RDS::DBSubnetGroup", "AWS::RDS::DBClusterParameterGroup", "AWS::SecretsManager::SecretTargetAttachment",
-	"AWS::SecretsManager::RotationSchedule")
+	"AWS::SecretsManager::RotationSchedule",
+
+	"AWS::WAFv2::WebACLAssociation", "AWS::WAFv2::LoggingConfiguration", "AWS::ApiGatewayV2::ApiMapping")
 
 // Estimate prices one template with the price table of region (see Table).
 func Estimate(stack, region string, template map[string]any) Report {
@@ -226,6 +238,26 @@ func Estimate(stack, region string, template map[string]any) Report {
 			}
 		case usageWhy[typ] != "":
 			r.Varies = append(r.Varies, typ+" "+id+" ("+usageWhy[typ]+")")
+		case typ == "AWS::WAFv2::WebACL":
+			rules := list(props["Rules"])
+			groups := 0
+			for _, r := range rules {
+				if m, ok := r.(map[string]any); ok {
+					if st, ok := m["Statement"].(map[string]any); ok && st["ManagedRuleGroupStatement"] != nil {
+						groups++
+					}
+				}
+			}
+			add(fmt.Sprintf("web ACL $%.2f + %d rules × $%.2f (%d managed rule groups, each one rule); requests $0.60/million vary with traffic",
+				p.WebACLMonth, len(rules), p.WAFRuleMonth, groups), p.WebACLMonth+float64(len(rules))*p.WAFRuleMonth)
+		case typ == "AWS::Route53::HostedZone":
+			add("hosted zone (queries vary with traffic)", p.HostedZoneMonth)
+		case typ == "AWS::Route53::RecordSet":
+			if props["AliasTarget"] != nil {
+				// Free to keep; alias queries to AWS resources are free.
+				continue
+			}
+			r.Varies = append(r.Varies, typ+" "+id+" (queries)")
 		case usage[typ]:
 			r.Varies = append(r.Varies, typ+" "+id)
 		case free[typ] || len(typ) > 8 && typ[:8] == "Custom::":

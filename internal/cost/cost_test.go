@@ -51,6 +51,13 @@ func TestEachPricedType(t *testing.T) {
 		  "W": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": "db.serverless", "DBClusterIdentifier": {"Ref": "C"}}}`, 0.5 * 730 * 0.12},
 		{"Aurora Serverless v2 scaled to zero", `"C": {"Type": "AWS::RDS::DBCluster", "Properties": {"ServerlessV2ScalingConfiguration": {"MinCapacity": 0, "MaxCapacity": 2}}},
 		  "W": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": "db.serverless", "DBClusterIdentifier": {"Ref": "C"}}}`, 0},
+		{"web ACL with three managed rule groups and a rate-based rule", `"W": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [
+		  {"Statement": {"ManagedRuleGroupStatement": {"Name": "A"}}}, {"Statement": {"ManagedRuleGroupStatement": {"Name": "B"}}},
+		  {"Statement": {"ManagedRuleGroupStatement": {"Name": "C"}}}, {"Statement": {"RateBasedStatement": {"Limit": 2000}}}]}}`, 5 + 4*1},
+		{"web ACL association and logging are free", `"A": {"Type": "AWS::WAFv2::WebACLAssociation"}, "L": {"Type": "AWS::WAFv2::LoggingConfiguration"}`, 0},
+		{"hosted zone", `"Z": {"Type": "AWS::Route53::HostedZone"}`, 0.50},
+		{"alias record: free to keep and to query", `"R": {"Type": "AWS::Route53::RecordSet", "Properties": {"AliasTarget": {"DNSName": "x"}}}`, 0},
+		{"API custom domain and mapping: no fixed charge", `"D": {"Type": "AWS::ApiGatewayV2::DomainName"}, "M": {"Type": "AWS::ApiGatewayV2::ApiMapping"}`, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
