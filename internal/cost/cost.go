@@ -9,6 +9,7 @@
 package cost
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -199,7 +200,7 @@ func Estimate(stack, region string, template map[string]any) Report {
 				r.Varies = append(r.Varies, typ+" "+id+" (Container Insights)")
 			}
 		case typ == "AWS::ECS::Service":
-			what, monthly, ok := fargate(p, props, resources)
+			what, monthly, ok := fargate(p, id, props, resources)
 			if ok {
 				add(what, monthly)
 			} else {
@@ -327,10 +328,17 @@ func insights(props map[string]any) bool {
 // fargate prices a service's desired tasks from its task definition, the
 // share that its CapacityProviderStrategy places on FARGATE_SPOT at the Spot
 // discount and the rest (FARGATE, or any other provider) at on-demand prices.
-func fargate(p PriceTable, props map[string]any, resources map[string]any) (string, float64, bool) {
+// An autoscaled service carries no DesiredCount: its floor is the scalable
+// target's MinCapacity, which is what it costs at the least.
+func fargate(p PriceTable, id string, props map[string]any, resources map[string]any) (string, float64, bool) {
 	desired := num(props["DesiredCount"])
+	floor := ""
 	if desired < 0 {
-		desired = 1 // CloudFormation's default
+		if min, ok := scalingMinimum(id, resources); ok {
+			desired, floor = min, " (the autoscaling minimum)"
+		} else {
+			desired = 1 // CloudFormation's default
+		}
 	}
 	ref, _ := props["TaskDefinition"].(map[string]any)
 	tdID, _ := ref["Ref"].(string)
@@ -346,7 +354,7 @@ func fargate(p PriceTable, props map[string]any, resources map[string]any) (stri
 	}
 	vcpu, gb := cpu/1024, mem/1024
 	hourly := vcpu*p.FargateVCPUHour[arch] + gb*p.FargateGBHour[arch]
-	what := fmt.Sprintf("%g task × (%g vCPU + %g GB) %s, %d h", desired, vcpu, gb, arch, HoursPerMonth)
+	what := fmt.Sprintf("%g task%s × (%g vCPU + %g GB) %s, %d h", desired, floor, vcpu, gb, arch, HoursPerMonth)
 	shares := split(desired, list(props["CapacityProviderStrategy"]))
 	var spot float64
 	var parts []string
@@ -369,6 +377,25 @@ func fargate(p PriceTable, props map[string]any, resources map[string]any) (stri
 	}
 	monthly := ((desired-spot)*hourly + spot*hourly*(1-p.FargateSpotDiscount)) * HoursPerMonth
 	return what, monthly, true
+}
+
+// scalingMinimum is the MinCapacity of the ECS scalable target whose
+// ResourceId refers to the service with logical id id.
+func scalingMinimum(id string, resources map[string]any) (float64, bool) {
+	for _, r := range resources {
+		res, _ := r.(map[string]any)
+		props, _ := res["Properties"].(map[string]any)
+		if res["Type"] != "AWS::ApplicationAutoScaling::ScalableTarget" || props["ScalableDimension"] != "ecs:service:DesiredCount" {
+			continue
+		}
+		raw, _ := json.Marshal(props["ResourceId"])
+		if strings.Contains(string(raw), `"`+id+`"`) {
+			if min := num(props["MinCapacity"]); min >= 0 {
+				return min, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // SpotProvider is the capacity provider priced at the Fargate Spot discount.
