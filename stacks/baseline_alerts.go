@@ -141,6 +141,9 @@ func (b *BaselineStack) addAlertDLQ(cfg Config) {
 		EncryptionMasterKey: b.AuditKey,
 		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
 		RemovalPolicy:       cfg.RemovalPolicy(),
+		// A dead-letter queue of EventBridge rules (Control Tower
+		// CT.SQS.PR.1): allowAll is SQS's default made explicit.
+		RedriveAllowPolicy: &awssqs.RedriveAllowPolicy{RedrivePermission: awssqs.RedrivePermission_ALLOW_ALL},
 	})
 	queueArn := *b.AlertDLQ.QueueArn()
 	for _, s := range []iamx.Statement{

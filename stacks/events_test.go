@@ -173,6 +173,16 @@ func TestEventsStack(t *testing.T) {
 					if props["MessageRetentionPeriod"] != float64(1209600) || testkitJSON(props["KmsMasterKeyId"]) != testkitJSON(key) {
 						t.Errorf("%s: retention %v, key %v; want 14 days and the stack's key", path, props["MessageRetentionPeriod"], props["KmsMasterKeyId"])
 					}
+					// Marked as dead-letter queues (Control Tower CT.SQS.PR.1): the
+					// invoice queue's admits only that queue; the rule's and the
+					// pipe's admit all, their sources being services.
+					want := `{"redrivePermission":"allowAll"}`
+					if path == "InvoiceQueue/DeadLetterQueue" {
+						want = "byQueue"
+					}
+					if got := testkitJSON(props["RedriveAllowPolicy"]); !strings.Contains(got, want) {
+						t.Errorf("%s: RedriveAllowPolicy %s, want %s", path, got, want)
+					}
 				}
 			})
 			t.Run("worker: a HardenedFunction with the bucket and account, reserved concurrency", func(t *testing.T) {

@@ -266,6 +266,12 @@ func newDeadLetterQueue(scope constructs.Construct, id string, ofQueue bool, pro
 	if props.QueueName != "" {
 		qp.QueueName = jsii.String(props.QueueName)
 	}
+	if !ofQueue {
+		// Marks it as a dead-letter queue (Control Tower CT.SQS.PR.1). Its
+		// sources are services (a rule, a pipe), not SQS queues, so byQueue
+		// cannot name them; allowAll is SQS's own default made explicit.
+		qp.RedriveAllowPolicy = &awssqs.RedriveAllowPolicy{RedrivePermission: awssqs.RedrivePermission_ALLOW_ALL}
+	}
 	dlq := awssqs.NewQueue(scope, jsii.String(id), qp)
 	dlq.AddToResourcePolicy(iamx.DenyInsecureTransport("sqs:*", *dlq.QueueArn()).Build())
 	reason := props.Reason
