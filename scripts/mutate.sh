@@ -35,7 +35,7 @@ TARGETS=(
 	"securebucket|constructs/securebucket|props.go|^TestBounds"
 	"hardenedfunction|constructs/hardenedfunction|validate.go|^TestBounds"
 	"fargateservice|constructs/fargateservice|validate.go props.go|^TestBounds"
-	"threetiervpc|constructs/threetiervpc|props.go azs.go|^TestBounds"
+	"threetiervpc|constructs/threetiervpc|props.go|^TestBounds"
 	"config|stacks|config.go|^TestBounds|^TestValidate|^TestDefaultsMatchDesign|^TestPlaceholders"
 )
 
