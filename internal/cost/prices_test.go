@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -158,4 +159,36 @@ func keys(m map[string]float64) string {
 	}
 	sort.Strings(out)
 	return fmt.Sprint(out)
+}
+
+// TestTaskSizeAtZero: a task definition whose Cpu or Memory is 0 or missing
+// has no size to price; the service is listed as unpriced, never priced at
+// a partial size.
+func TestTaskSizeAtZero(t *testing.T) {
+	for _, td := range []string{`"Cpu": "0", "Memory": "1024"`, `"Cpu": "512", "Memory": "0"`, `"Memory": "1024"`, `"Cpu": "512"`} {
+		r := estimate(t, `"S": {"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": 1, "TaskDefinition": {"Ref": "T"}}},
+		  "T": {"Type": "AWS::ECS::TaskDefinition", "Properties": {`+td+`}}`)
+		if len(r.Fixed) != 0 || len(r.Unpriced) != 1 || r.Unpriced[0] != "AWS::ECS::Service (task size not in the template)" {
+			t.Errorf("%s: want the service unpriced, got fixed %+v, unpriced %v", td, r.Fixed, r.Unpriced)
+		}
+	}
+	// The smallest size that has one is priced.
+	r := estimate(t, `"S": {"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": 1, "TaskDefinition": {"Ref": "T"}}},
+	  "T": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Cpu": "256", "Memory": "512"}}`)
+	if len(r.Fixed) != 1 || !near(r.Total, 730*(0.25*0.04048+0.5*0.004445)) {
+		t.Errorf("256/512: got %+v", r.Fixed)
+	}
+}
+
+// TestEndpointWithoutSubnets: an interface endpoint's price is per AZ (per
+// subnet); one without subnets has no network interface to bill.
+func TestEndpointWithoutSubnets(t *testing.T) {
+	r := estimate(t, `"V": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcEndpointType": "Interface"}}`)
+	if len(r.Fixed) != 1 || r.Total != 0 || !strings.Contains(r.Fixed[0].What, "0 AZ × 730 h") {
+		t.Errorf("got %+v", r.Fixed)
+	}
+	r = estimate(t, `"V": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcEndpointType": "Interface", "SubnetIds": "subnet-1"}}`)
+	if len(r.Fixed) != 1 || !near(r.Total, 730*0.01) {
+		t.Errorf("a single subnet id: got %+v", r.Fixed)
+	}
 }
