@@ -204,3 +204,97 @@ func TestOpenIngressShapes(t *testing.T) {
 		}
 	}
 }
+
+// checkJSON runs Check over a template given as its Resources.
+func checkJSON(t *testing.T, resources string) []Finding {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(`{"Resources": {`+resources+`}}`), &m); err != nil {
+		t.Fatalf("bad template: %v", err)
+	}
+	return Check("S", m, opts)
+}
+
+func ofRule(fs []Finding, rule string) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if f.Rule == rule {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// TestFindingsAreSorted: the report is stable, sorted by finding.
+func TestFindingsAreSorted(t *testing.T) {
+	fs := checkJSON(t, `"B": {"Type": "AWS::IAM::Role", "Properties": {}}, "A": {"Type": "AWS::Foo::Bar"},
+		"C": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}}`)
+	if len(fs) < 5 {
+		t.Fatalf("want several findings, got %v", fs)
+	}
+	for i := 1; i < len(fs); i++ {
+		if fs[i-1].String() > fs[i].String() {
+			t.Errorf("findings out of order at %d: %q before %q", i, fs[i-1], fs[i])
+		}
+	}
+}
+
+// TestMalformedIntrinsics: empty Fn::Join and Fn::GetAtt lists neither crash
+// the audit nor count as the account root, a load balancer's group or a
+// reference to a service.
+func TestMalformedIntrinsics(t *testing.T) {
+	open443 := `{"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}`
+	tests := []struct {
+		name, resources, rule string
+		want                  int
+	}{
+		{"kms:* for an empty Fn::Join principal", `"K": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": true, "KeyPolicy": {"Statement": [
+			{"Sid": "S", "Effect": "Allow", "Principal": {"AWS": {"Fn::Join": ["", []]}}, "Action": "kms:*", "Resource": "*"}]}}}`, RuleActionWildcard, 1},
+		{"kms:* for a Fn::Join root principal", `"K": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": true, "KeyPolicy": {"Statement": [
+			{"Sid": "S", "Effect": "Allow", "Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::111111111111:root"]]}}, "Action": "kms:*", "Resource": "*"}]}}}`, RuleActionWildcard, 0},
+		{"ingress on an empty GetAtt group", `"In": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": {"Fn::GetAtt": []}, ` + open443[1:] + `}`, RuleOpenIngress, 1},
+		{"load balancer with an empty GetAtt group", `"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupIngress": [` + open443 + `]}},
+			"Lb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"SecurityGroups": [{"Fn::GetAtt": []}]}}`, RuleOpenIngress, 1},
+		{"scalable target with an empty GetAtt", `"Svc": {"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": 2}},
+			"T": {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": {"ScalableDimension": "ecs:service:DesiredCount",
+			  "ResourceId": {"Fn::Join": ["", ["service/", {"Ref": "Cluster"}, "/", {"Fn::GetAtt": []}]]}}}`, RuleAutoscaledDesiredCount, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ofRule(checkJSON(t, tc.resources), tc.rule); len(got) != tc.want {
+				t.Errorf("want %d %s findings, got %v", tc.want, tc.rule, got)
+			}
+		})
+	}
+}
+
+// TestDesiredCountOnlyWithItsOwnScalableTarget: a scalable target makes
+// DesiredCount a breach only on the service it scales, referenced by Ref or
+// Fn::GetAtt anywhere in its ResourceId.
+func TestDesiredCountOnlyWithItsOwnScalableTarget(t *testing.T) {
+	target := func(resourceID string) string {
+		return `"T": {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": {"ScalableDimension": "ecs:service:DesiredCount", "ResourceId": ` + resourceID + `}}`
+	}
+	services := `"A": {"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": 2}}, "B": {"Type": "AWS::ECS::Service", "Properties": {}}, `
+	tests := []struct {
+		name, resources string
+		want            []string // services with a finding
+	}{
+		{"target of B (GetAtt)", services + target(`{"Fn::Join": ["", ["service/", {"Ref": "Cluster"}, "/", {"Fn::GetAtt": ["B", "Name"]}]]}`), nil},
+		{"target of B (Ref)", services + target(`{"Fn::Join": ["", ["service/", {"Ref": "Cluster"}, "/", {"Ref": "B"}]]}`), nil},
+		{"target of A (GetAtt)", services + target(`{"Fn::Join": ["", ["service/", {"Ref": "Cluster"}, "/", {"Fn::GetAtt": ["A", "Name"]}]]}`), []string{"A"}},
+		{"target of A (Ref)", services + target(`{"Fn::Join": ["", ["service/", {"Ref": "Cluster"}, "/", {"Ref": "A"}]]}`), []string{"A"}},
+		{"target of A on another dimension", services + strings.Replace(target(`{"Ref": "A"}`), "ecs:service:DesiredCount", "dynamodb:table:ReadCapacityUnits", 1), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range ofRule(checkJSON(t, tc.resources), RuleAutoscaledDesiredCount) {
+				got = append(got, f.Resource)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("findings on %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
