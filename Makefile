@@ -99,3 +99,5 @@ clean:
 ## make test: about N minutes on 2 cores. See CONTRIBUTING.md "Pinning a default".
 mutate:
 	@scripts/mutate.sh
+	@echo; echo "mutate: the regressions planted by hand (issue 16), replayed:"
+	@scripts/mutate-examples.sh
