@@ -136,10 +136,10 @@ func TestUnknownFieldNameEcho(t *testing.T) {
 // the field takes.
 func TestTypeErrorNamesTheType(t *testing.T) {
 	for body, want := range map[string]string{
-		`{"customerId":42,"items":[{"sku":"A","quantity":1}],"currency":"USD"}`:    "must be a string",
-		`{"items":[{"sku":"A","quantity":"1"}],"currency":"USD"}`:                  "must be an integer",
-		`{"items":{"sku":"A"},"currency":"USD"}`:                                   "must be an array",
-		`{"items":[{"sku":"A","quantity":1}],"currency":["USD"]}`:                  "must be a string",
+		`{"customerId":42,"items":[{"sku":"A","quantity":1}],"currency":"USD"}`:   "must be a string",
+		`{"items":[{"sku":"A","quantity":"1"}],"currency":"USD"}`:                 "must be an integer",
+		`{"items":{"sku":"A"},"currency":"USD"}`:                                  "must be an array",
+		`{"items":[{"sku":"A","quantity":1}],"currency":["USD"]}`:                 "must be a string",
 		`{"customerId":true,"items":[{"sku":"A","quantity":1}],"currency":"USD"}`: "must be a string",
 	} {
 		e := newTestEnv(t)
