@@ -1,14 +1,28 @@
 package securebucket
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/internal/testkit"
 )
 
 // TestBoundsValidation feeds Props.validate each rule at its bound and one
 // past it, on both sides. It needs no synthesis (make mutate mutates props.go
 // against it). want lists parts of the message; nil means accepted.
 func TestBoundsValidation(t *testing.T) {
+	stack := testkit.NewStack(testkit.NewApp(nil), "Bounds")
+	var imported int
+	logBucket := func(n string) awss3.IBucket {
+		imported++
+		return awss3.Bucket_FromBucketName(stack, jsii.String(fmt.Sprint("Logs", imported)), jsii.String(n))
+	}
+	// generated has a name CloudFormation chooses: a token at synthesis.
+	generated := awss3.NewBucket(stack, jsii.String("Generated"), nil)
 	lc := func(l Lifecycle) Props { return Props{Lifecycle: &l} }
 	name := func(n string) Props { return Props{BucketName: n} }
 	prefix := func(p string) Props { return Props{AccessLogsPrefix: p} }
@@ -51,6 +65,9 @@ func TestBoundsValidation(t *testing.T) {
 		{"name starting with a hyphen", name("-abc"), []string{"starts and ends with a lowercase letter or digit"}},
 		{"name ending with a dot", name("abc."), []string{"starts and ends with a lowercase letter or digit"}},
 		{"name from digits and hyphens", name("0a-b.9"), nil},
+		{"name starting and ending with z", name("z-a.z"), nil},
+		{"name starting and ending with 9 and 0", name("9-a.0"), nil},
+		{"name ending with the character after z", name("ab{"), []string{"starts and ends with a lowercase letter or digit"}},
 		{"name with adjacent dots", name("a..b"), []string{"no two adjacent dots"}},
 		{"IP address name", name("192.168.5.4"), []string{"not formatted as an IP address"}},
 		{"reserved prefix", name("xn--abc"), []string{`the prefix "xn--" is reserved`}},
@@ -73,6 +90,13 @@ func TestBoundsValidation(t *testing.T) {
 		{"reason of 20", Props{Encryption: EncryptionS3Managed, S3ManagedReason: strings.Repeat("r", 20)}, nil},
 		{"unknown encryption", Props{Encryption: Encryption(99)}, []string{"Encryption", "unknown encryption mode"}},
 		{"bad removal policy", Props{RemovalPolicy: "keep"}, []string{"RemovalPolicy"}},
+
+		// Server access logs never go to the bucket itself.
+		{"log bucket is the bucket", Props{BucketName: "acme-data", AccessLogsBucket: logBucket("acme-data")},
+			[]string{"AccessLogsBucket", `"acme-data"`, "never to the bucket itself", "leave AccessLogsBucket nil"}},
+		{"log bucket is another bucket", Props{BucketName: "acme-data", AccessLogsBucket: logBucket("acme-logs")}, nil},
+		{"log bucket with a generated name", Props{BucketName: "acme-data", AccessLogsBucket: generated}, nil},
+		{"unnamed bucket", Props{AccessLogsBucket: logBucket("acme-logs")}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
