@@ -7,7 +7,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/groundwork-cdk/groundwork/internal/testkit"
 )
 
 // TestBoundsValidation feeds Props.validate each numeric rule at its bound and
@@ -17,6 +20,7 @@ import (
 // message; nil means accepted.
 func TestBoundsValidation(t *testing.T) {
 	code := awslambda.Code_FromInline(jsii.String("bootstrap"))
+	secret := awssecretsmanager.Secret_FromSecretNameV2(testkit.NewStack(testkit.NewApp(nil), "Bounds"), jsii.String("Secret"), jsii.String("db"))
 	with := func(edit func(p *Props)) Props {
 		p := Props{Code: code}
 		edit(&p)
@@ -98,6 +102,13 @@ func TestBoundsValidation(t *testing.T) {
 		{"reserved variable", env(map[string]string{"AWS_REGION": "x"}), []string{"Environment[AWS_REGION]", "Lambda sets this variable itself"}},
 		{"secret-like name", env(map[string]string{"DB_PASSWORD": "x"}), []string{"Environment[DB_PASSWORD]", "DB_PASSWORD_ARN"}},
 		{"literal access key", env(map[string]string{"KEY_ID": "AKIAABCDEFGHIJKLMNOP"}), []string{"Environment[KEY_ID]", "an AWS access key id", "not repeated here"}},
+		// Entry is built only when everything else is valid; a package
+		// outside the module fails before any build.
+		{"Entry outside the module", Props{Entry: "../../../outside"}, []string{"Entry", "must be inside the module"}},
+		{"environment of 4097 bytes with a secret", with(func(p *Props) {
+			p.Environment = envOf(4097)
+			p.Secrets = map[string]awssecretsmanager.ISecret{"DB_ARN": secret}
+		}), []string{` bytes in 2 variables"`}},
 		{"no VPC but subnets", with(func(p *Props) { p.AllowAllOutbound = true }), []string{"AllowAllOutbound", "only with Vpc"}},
 	}
 	for _, tc := range tests {
