@@ -1,6 +1,7 @@
 package fargateservice
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -156,6 +157,28 @@ func TestBoundsValidation(t *testing.T) {
 		{"log prefix starting with /", web(func(p *Props) { p.AccessLogsPrefix = "/alb" }), []string{"AccessLogsPrefix"}},
 		{"log prefix ending with /", web(func(p *Props) { p.AccessLogsPrefix = "alb/" }), []string{"AccessLogsPrefix"}},
 		{"log prefix with a slash inside", web(func(p *Props) { p.AccessLogsPrefix = "a/b" }), nil},
+		{"bad removal policy", worker(func(p *Props) { p.RemovalPolicy = "keep" }), []string{"RemovalPolicy"}},
+		{"public subnets by group name", worker(func(p *Props) {
+			p.VpcSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String("Public")}
+		}), []string{"VpcSubnets", "SubnetGroupName Public", "contains public subnets"}},
+		{"private subnets by group name", worker(func(p *Props) {
+			p.VpcSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String("Private")}
+		}), nil},
+		{"access key in an environment value", worker(func(p *Props) { p.Environment = map[string]string{"CONFIG": "id=AKIAABCDEFGHIJKLMNOP"} }),
+			[]string{`Environment["CONFIG"] = <redacted, 23 characters>`, "looks like an AWS access key id"}},
+		{"plain environment value", worker(func(p *Props) { p.Environment = map[string]string{"LOG_LEVEL": "info"} }), nil},
+		{"long hex in a digest variable", worker(func(p *Props) { p.Environment = map[string]string{"BUILD_SHA": strings.Repeat("ab", 20)} }), nil},
+		{"long hex elsewhere", worker(func(p *Props) { p.Environment = map[string]string{"BUILD": strings.Repeat("ab", 20)} }), []string{"a key (32 or more hex digits)"}},
+		{"IAM server certificate", web(func(p *Props) {
+			p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("IamCert"), jsii.String("arn:aws:iam::123456789012:server-certificate/web"))
+		}), []string{"Certificate", "is a iam ARN, not an AWS Certificate Manager one"}},
+		{"certificate in another region", web(func(p *Props) {
+			p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("UsCert"),
+				jsii.String("arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"))
+		}), []string{"Certificate", "in us-east-1, the load balancer in eu-west-1"}},
+		{"malformed ACM ARN", web(func(p *Props) {
+			p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("BadCert"), jsii.String("arn:aws:acm:eu-west-1:123456789012:certificate/x"))
+		}), []string{"Certificate", "an ACM certificate ARN is arn:<partition>:acm:"}},
 		{"internet-facing in private subnets", web(func(p *Props) {
 			p.LoadBalancerSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 		}), []string{"LoadBalancerSubnets", "needs public subnets"}},
@@ -182,5 +205,69 @@ func TestBoundsValidation(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBoundsOnlyTheBadCountIsNamed: with one negative task count, the other
+// counts at 0 (their default) are not reported.
+func TestBoundsOnlyTheBadCountIsNamed(t *testing.T) {
+	p := Props{Image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.2.3", Worker: true, DesiredCount: -1}
+	err := p.validate(nil)
+	if err == nil || !strings.Contains(err.Error(), "DesiredCount = -1") {
+		t.Fatalf("want DesiredCount = -1 reported, got %v", err)
+	}
+	for _, f := range []string{"MinCapacity = 0", "MaxCapacity = 0"} {
+		if strings.Contains(err.Error(), f) {
+			t.Errorf("%s reported:\n%v", f, err)
+		}
+	}
+}
+
+// TestBoundsDefaults pins every default withDefaults fills in, for a web
+// service and a worker, and that set values are kept.
+func TestBoundsDefaults(t *testing.T) {
+	web := (&Props{}).withDefaults()
+	hc := HealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"},
+		Interval: 30 * time.Second, Timeout: 5 * time.Second, StartPeriod: 60 * time.Second, Retries: 3}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"Cpu", web.Cpu, 512}, {"MemoryMiB", web.MemoryMiB, 1024},
+		{"MinCapacity", web.MinCapacity, 2}, {"DesiredCount", web.DesiredCount, 2}, {"MaxCapacity", web.MaxCapacity, 8},
+		{"ContainerPort", web.ContainerPort, 8080}, {"ContainerName", web.ContainerName, "app"}, {"User", web.User, "1000:1000"},
+		{"WritablePaths", strings.Join(web.WritablePaths, ","), "/tmp"}, {"HealthCheckPath", web.HealthCheckPath, "/health"},
+		{"AccessLogsPrefix", web.AccessLogsPrefix, "alb"}, {"LogRetention", web.LogRetention, DefaultLogRetention},
+		{"RemovalPolicy", web.RemovalPolicy, DefaultRemovalPolicy},
+		{"healthCheck", fmt.Sprint(*web.healthCheck), fmt.Sprint(hc)}, {"gracePeriod", web.gracePeriod, 90 * time.Second},
+		{"autoscaling", web.autoscaling(), true},
+	} {
+		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+			t.Errorf("web default %s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	worker := (&Props{Worker: true}).withDefaults()
+	if worker.ContainerPort != 0 || worker.healthCheck != nil || worker.gracePeriod != 0 {
+		t.Errorf("worker: port %d, health check %v, grace %v; want none", worker.ContainerPort, worker.healthCheck, worker.gracePeriod)
+	}
+	set := (&Props{Cpu: 1024, MemoryMiB: 2048, MinCapacity: 3, MaxCapacity: 3, ContainerPort: 9000, ContainerName: "api", User: "2000",
+		WritablePaths: []string{}, HealthCheckPath: "/up", AccessLogsPrefix: "web", LogRetention: "ONE_YEAR", RemovalPolicy: "destroy",
+		HealthCheck: &HealthCheck{StartPeriod: 10 * time.Second}, HealthCheckGracePeriod: 20 * time.Second}).withDefaults()
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"Cpu", set.Cpu, 1024}, {"MemoryMiB", set.MemoryMiB, 2048}, {"MinCapacity", set.MinCapacity, 3},
+		{"DesiredCount", set.DesiredCount, 3}, {"MaxCapacity", set.MaxCapacity, 3}, {"autoscaling", set.autoscaling(), false},
+		{"ContainerPort", set.ContainerPort, 9000}, {"ContainerName", set.ContainerName, "api"}, {"User", set.User, "2000"},
+		{"WritablePaths", len(set.WritablePaths), 0}, {"HealthCheckPath", set.HealthCheckPath, "/up"},
+		{"AccessLogsPrefix", set.AccessLogsPrefix, "web"}, {"LogRetention", set.LogRetention, "ONE_YEAR"},
+		{"RemovalPolicy", set.RemovalPolicy, "destroy"}, {"StartPeriod", set.healthCheck.StartPeriod, 10 * time.Second},
+		{"Command port", set.healthCheck.Command[1], "curl -f http://localhost:9000/health || exit 1"},
+		{"gracePeriod", set.gracePeriod, 20 * time.Second},
+	} {
+		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+			t.Errorf("set %s = %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }
