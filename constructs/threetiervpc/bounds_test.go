@@ -105,3 +105,15 @@ func TestBoundsValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestBoundsAgnosticWithoutAZs: an environment-agnostic stack without AZs
+// lacks AZs; it is not told its AZ names lock it to a region.
+func TestBoundsAgnosticWithoutAZs(t *testing.T) {
+	err := (&Props{}).validate(regionAgnostic)
+	if err == nil || !strings.Contains(err.Error(), "at least 2 AZs") {
+		t.Fatalf("want the AZ count rule, got %v", err)
+	}
+	if strings.Contains(err.Error(), "environment-agnostic") {
+		t.Errorf("told about region-locked AZ names without any AZ:\n%v", err)
+	}
+}
