@@ -97,7 +97,7 @@ clean:
 ## orders handler, the constructs' validation rules and the stack config; prints
 ## the score per package and overall, golden templates excluded. Not part of
 ## make test: about N minutes on 2 cores. See CONTRIBUTING.md "Pinning a default".
-mutate:
+mutate: $(NODE_STAMP)
 	@scripts/mutate.sh
 	@echo; echo "mutate: the regressions planted by hand (issue 16), replayed:"
 	@scripts/mutate-examples.sh

@@ -16,7 +16,14 @@
 # Usage: scripts/mutate.sh [target-name ...]   (default: every target)
 # Output: one line per package (killed, lived, not covered, timed out, score)
 # and the overall score; the lived mutants are listed with their position.
-# Score = killed / (killed + lived); not-covered mutants are reported beside it.
+# Score = killed / (killed + lived); not-covered mutants are reported beside it,
+# and "strict" counts them as lived: killed / (killed + lived + not covered).
+# gremlins marks a mutant not covered when Go's coverage profile has no block
+# at its position, which includes the conditions of `switch { case ...: }`
+# clauses: those are not run, whatever the tests do.
+#
+# MUTATE_FLAGS passes extra gremlins flags, e.g. MUTATE_FLAGS=--invert-logical
+# to also turn && into || (more mutants, longer run).
 set -euo pipefail
 
 GREMLINS_VERSION=v0.6.0 # supports Go 1.26 (built with it); bump deliberately
@@ -38,6 +45,8 @@ TARGETS=(
 	"threetiervpc|constructs/threetiervpc|props.go|^TestBounds"
 	"config|stacks|config.go|^TestBounds|^TestValidate|^TestDefaultsMatchDesign|^TestPlaceholders"
 )
+# shellcheck disable=SC2206 # word splitting intended
+extra=(${MUTATE_FLAGS:-})
 
 bin="$ROOT/bin"
 if [[ ! -x $bin/gremlins-$GREMLINS_VERSION ]]; then
@@ -77,7 +86,7 @@ for t in "${TARGETS[@]}"; do
 		# No --test-cpu: gremlins v0.6.0 passes it as one argument ("-cpu 1"),
 		# which the test binary rejects, so every mutant would count as killed.
 		GOFLAGS="${run:+-run=$run}" nice -n 10 "$gremlins" unleash "$work/$dir" --workers 1 \
-			--timeout-coefficient 4 "${excludes[@]}" -o "$results/$name.json" -S l >"$results/$name.log" 2>&1
+			--timeout-coefficient 4 "${extra[@]}" "${excludes[@]}" -o "$results/$name.json" -S l >"$results/$name.log" 2>&1
 	) || { echo "mutate: gremlins failed on $name:"; tail -20 "$results/$name.log"; exit 1; }
 	secs=$(($(date +%s) - t0))
 	read -r k l nc to nv < <(python3 - "$results/$name.json" <<'EOF'
@@ -91,8 +100,9 @@ print(c["KILLED"], c["LIVED"], c["NOT COVERED"], c["TIMED OUT"], c["NOT VIABLE"]
 EOF
 )
 	score=$(awk -v k="$k" -v l="$l" 'BEGIN { if (k + l) printf "%.1f", 100 * k / (k + l); else print "n/a" }')
-	line=$(printf '%-17s killed %3d  lived %3d  not covered %3d  timed out %2d  score %5s %%  (%ds)' \
-		"$name" "$k" "$l" "$nc" "$to" "$score" "$secs")
+	strict=$(awk -v k="$k" -v l="$l" -v n="$nc" 'BEGIN { if (k + l + n) printf "%.1f", 100 * k / (k + l + n); else print "n/a" }')
+	line=$(printf '%-17s killed %3d  lived %3d  not covered %3d  timed out %2d  score %5s %%  strict %5s %%  (%ds)' \
+		"$name" "$k" "$l" "$nc" "$to" "$score" "$strict" "$secs")
 	summary+=("$line")
 	echo "  $line"
 	grep -E 'LIVED' "$results/$name.log" | sed 's/^/    /' || true
@@ -103,4 +113,6 @@ echo
 echo "mutate: score per package (golden templates skipped; timed-out mutants are shown apart, in neither count)"
 printf '  %s\n' "${summary[@]}"
 overall=$(awk -v k="$total_k" -v l="$total_l" 'BEGIN { if (k + l) printf "%.1f", 100 * k / (k + l); else print "n/a" }')
-echo "  overall          killed $total_k  lived $total_l  not covered $total_nc  timed out $total_to  score $overall %  ($(($(date +%s) - start))s)"
+strict=$(awk -v k="$total_k" -v l="$total_l" -v n="$total_nc" 'BEGIN { if (k + l + n) printf "%.1f", 100 * k / (k + l + n); else print "n/a" }')
+printf '  %-17s killed %3d  lived %3d  not covered %3d  timed out %2d  score %5s %%  strict %5s %%  (%ds)\n' \
+	overall "$total_k" "$total_l" "$total_nc" "$total_to" "$overall" "$strict" "$(($(date +%s) - start))"
