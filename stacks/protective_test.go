@@ -21,8 +21,8 @@ import (
 // environment (new stacks included), so that weakening one fails a test that
 // names it rather than only the golden templates.
 
-// forEveryStack runs fn for every stack in the assembly with its environment.
-func forEveryStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *testkit.Stack)) {
+// protForEveryStack runs fn for every stack in the assembly with its environment.
+func protForEveryStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *testkit.Stack)) {
 	asm := assembly(t)
 	for _, name := range asm.Names() {
 		var cfg *stacks.Config
@@ -38,8 +38,8 @@ func forEveryStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *tes
 	}
 }
 
-// resourcesOf returns the stack's resources of type typ by logical id.
-func resourcesOf(s *testkit.Stack, typ string) map[string]map[string]any {
+// protResources returns the stack's resources of type typ by logical id.
+func protResources(s *testkit.Stack, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
 	res, _ := s.Template["Resources"].(map[string]any)
 	for id, r := range res {
@@ -51,9 +51,9 @@ func resourcesOf(s *testkit.Stack, typ string) map[string]map[string]any {
 	return out
 }
 
-// statementsOf returns a policy document's statements by Sid (failing on a
+// protStatements returns a policy document's statements by Sid (failing on a
 // repeated or missing Sid).
-func statementsOf(t *testing.T, where string, doc any) map[string]map[string]any {
+func protStatements(t *testing.T, where string, doc any) map[string]map[string]any {
 	t.Helper()
 	d, _ := doc.(map[string]any)
 	out := map[string]map[string]any{}
@@ -69,8 +69,8 @@ func statementsOf(t *testing.T, where string, doc any) map[string]map[string]any
 	return out
 }
 
-// asList returns v as a list ([]any{v} for a single value).
-func asList(v any) []any {
+// protList returns v as a list ([]any{v} for a single value).
+func protList(v any) []any {
 	if l, ok := v.([]any); ok {
 		return l
 	}
@@ -80,10 +80,10 @@ func asList(v any) []any {
 	return []any{v}
 }
 
-// strList returns v's strings, sorted.
-func strList(v any) []string {
+// protStrings returns v's strings, sorted.
+func protStrings(v any) []string {
 	var out []string
-	for _, x := range asList(v) {
+	for _, x := range protList(v) {
 		s, _ := x.(string)
 		out = append(out, s)
 	}
@@ -91,8 +91,8 @@ func strList(v any) []string {
 	return out
 }
 
-// equalJSON compares two values as JSON (numbers and maps normalised).
-func equalJSON(a, b any) bool {
+// protEqual compares two values as JSON (numbers and maps normalised).
+func protEqual(a, b any) bool {
 	var x, y any
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
@@ -101,23 +101,23 @@ func equalJSON(a, b any) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-func js(v any) string { b, _ := json.Marshal(v); return string(b) }
+func protJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
-// requireStatement checks that st is the statement want, key by key.
-func requireStatement(t *testing.T, where string, st map[string]any, want map[string]any) {
+// protRequire checks that st is the statement want, key by key.
+func protRequire(t *testing.T, where string, st map[string]any, want map[string]any) {
 	t.Helper()
 	if st == nil {
-		t.Errorf("%s: statement missing; want %s", where, js(want))
+		t.Errorf("%s: statement missing; want %s", where, protJSON(want))
 		return
 	}
 	for k, w := range want {
-		if !equalJSON(st[k], w) {
-			t.Errorf("%s: %s is %s, want %s", where, k, js(st[k]), js(w))
+		if !protEqual(st[k], w) {
+			t.Errorf("%s: %s is %s, want %s", where, k, protJSON(st[k]), protJSON(w))
 		}
 	}
 	for k := range st {
 		if _, ok := want[k]; !ok && k != "Sid" {
-			t.Errorf("%s: unexpected %s %s (it can only widen or narrow the statement)", where, k, js(st[k]))
+			t.Errorf("%s: unexpected %s %s (it can only widen or narrow the statement)", where, k, protJSON(st[k]))
 		}
 	}
 }
@@ -128,15 +128,15 @@ func requireStatement(t *testing.T, where string, st map[string]any, want map[st
 // actions only on this account's buckets, and unscoped actions only where AWS
 // has no resource-level permissions.
 func TestBoundaryProtectiveStatements(t *testing.T) {
-	forEveryStack(t, func(t *testing.T, cfg stacks.Config, s *testkit.Stack) {
-		roles := resourcesOf(s, "AWS::IAM::Role")
-		policies := resourcesOf(s, "AWS::IAM::ManagedPolicy")
+	protForEveryStack(t, func(t *testing.T, cfg stacks.Config, s *testkit.Stack) {
+		roles := protResources(s, "AWS::IAM::Role")
+		policies := protResources(s, "AWS::IAM::ManagedPolicy")
 		boundaries := map[string]bool{}
 		for id, r := range roles {
 			ref, _ := r["PermissionsBoundary"].(map[string]any)
 			b, _ := ref["Ref"].(string)
 			if policies[b] == nil {
-				t.Errorf("role %s: permissions boundary %s is not this stack's managed policy", id, js(r["PermissionsBoundary"]))
+				t.Errorf("role %s: permissions boundary %s is not this stack's managed policy", id, protJSON(r["PermissionsBoundary"]))
 				continue
 			}
 			boundaries[b] = true
@@ -146,8 +146,8 @@ func TestBoundaryProtectiveStatements(t *testing.T) {
 		}
 		scopedArn := regexp.MustCompile(`^arn:aws:([a-z0-9-]+):` + regexp.QuoteMeta(cfg.Region) + `:` + cfg.Account + `:\*$`)
 		for b := range boundaries {
-			sts := statementsOf(t, b, policies[b]["PolicyDocument"])
-			requireStatement(t, b+" DenyPrivilegeEscalation", sts["DenyPrivilegeEscalation"], map[string]any{
+			sts := protStatements(t, b, policies[b]["PolicyDocument"])
+			protRequire(t, b+" DenyPrivilegeEscalation", sts["DenyPrivilegeEscalation"], map[string]any{
 				"Effect": "Deny", "Resource": "*",
 				"Action": []string{"account:*", "iam:*", "organizations:*", "sts:AssumeRole"},
 			})
@@ -157,7 +157,7 @@ func TestBoundaryProtectiveStatements(t *testing.T) {
 				case "DenyPrivilegeEscalation":
 				case "AllowWorkloadActionsInThisAccountAndRegion":
 					var services []string
-					for _, a := range strList(st["Action"]) {
+					for _, a := range protStrings(st["Action"]) {
 						svc, _, _ := strings.Cut(a, ":")
 						if len(services) == 0 || services[len(services)-1] != svc {
 							services = append(services, svc)
@@ -167,7 +167,7 @@ func TestBoundaryProtectiveStatements(t *testing.T) {
 						}
 					}
 					var arnServices []string
-					for _, r := range strList(st["Resource"]) {
+					for _, r := range protStrings(st["Resource"]) {
 						m := scopedArn.FindStringSubmatch(r)
 						if m == nil {
 							t.Errorf("%s: resource %q is not this account's (%s) and region's (%s)", where, r, cfg.Account, cfg.Region)
@@ -178,25 +178,25 @@ func TestBoundaryProtectiveStatements(t *testing.T) {
 					if strings.Join(arnServices, ",") != strings.Join(services, ",") {
 						t.Errorf("%s: resources name services %v, the actions %v", where, arnServices, services)
 					}
-					requireStatement(t, where, st, map[string]any{"Effect": "Allow", "Action": st["Action"], "Resource": st["Resource"]})
+					protRequire(t, where, st, map[string]any{"Effect": "Allow", "Action": st["Action"], "Resource": st["Resource"]})
 				case "AllowObjectActionsOnThisAccountsBuckets":
-					for _, a := range strList(st["Action"]) {
+					for _, a := range protStrings(st["Action"]) {
 						if !strings.HasPrefix(a, "s3:") || strings.ContainsAny(a, "*?") {
 							t.Errorf("%s: %s is not a named S3 action", where, a)
 						}
 					}
-					requireStatement(t, where, st, map[string]any{"Effect": "Allow", "Action": st["Action"],
+					protRequire(t, where, st, map[string]any{"Effect": "Allow", "Action": st["Action"],
 						"Resource":  "arn:aws:s3:::*",
 						"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceAccount": cfg.Account}}})
 				case "AllowActionsWithoutResourceLevelPermissions":
-					for _, a := range strList(st["Action"]) {
+					for _, a := range protStrings(st["Action"]) {
 						if audit.WildcardResourceActions[a] == "" {
 							t.Errorf("%s: %s has resource-level permissions; scope it", where, a)
 						}
 					}
-					requireStatement(t, where, st, map[string]any{"Effect": "Allow", "Action": st["Action"], "Resource": "*"})
+					protRequire(t, where, st, map[string]any{"Effect": "Allow", "Action": st["Action"], "Resource": "*"})
 				default:
-					t.Errorf("%s: unexpected statement in the boundary: %s", where, js(st))
+					t.Errorf("%s: unexpected statement in the boundary: %s", where, protJSON(st))
 				}
 			}
 		}
@@ -207,14 +207,14 @@ func TestBoundaryProtectiveStatements(t *testing.T) {
 // administered by this account's root only, limits kms:CreateGrant to grants
 // for AWS resources, and lets services use it only pinned to this account.
 func TestKeyPolicyProtectiveStatements(t *testing.T) {
-	forEveryStack(t, func(t *testing.T, cfg stacks.Config, s *testkit.Stack) {
-		for id, k := range resourcesOf(s, "AWS::KMS::Key") {
-			sts := statementsOf(t, id, k["KeyPolicy"])
-			requireStatement(t, id+" AllowAccountAdministration", sts["AllowAccountAdministration"], map[string]any{
+	protForEveryStack(t, func(t *testing.T, cfg stacks.Config, s *testkit.Stack) {
+		for id, k := range protResources(s, "AWS::KMS::Key") {
+			sts := protStatements(t, id, k["KeyPolicy"])
+			protRequire(t, id+" AllowAccountAdministration", sts["AllowAccountAdministration"], map[string]any{
 				"Effect": "Allow", "Action": "kms:*", "Resource": "*",
 				"Principal": map[string]any{"AWS": "arn:aws:iam::" + cfg.Account + ":root"},
 			})
-			requireStatement(t, id+" DenyCreateGrantUnlessForAWSResource", sts["DenyCreateGrantUnlessForAWSResource"], map[string]any{
+			protRequire(t, id+" DenyCreateGrantUnlessForAWSResource", sts["DenyCreateGrantUnlessForAWSResource"], map[string]any{
 				"Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
 				"Condition": map[string]any{"BoolIfExists": map[string]any{
 					"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
@@ -229,12 +229,12 @@ func TestKeyPolicyProtectiveStatements(t *testing.T) {
 				where := id + " " + sid
 				p, _ := st["Principal"].(map[string]any)
 				if st["Effect"] != "Allow" || len(p) != 1 || p["Service"] == nil {
-					t.Errorf("%s: want an Allow to one service principal, got %s", where, js(st))
+					t.Errorf("%s: want an Allow to one service principal, got %s", where, protJSON(st))
 				}
 				// Every condition value that names an account names this one,
 				// and at least one does (SourceAccount, SourceArn or the
 				// encryption context's ARN).
-				cond := js(st["Condition"])
+				cond := protJSON(st["Condition"])
 				if !strings.Contains(cond, cfg.Account) {
 					t.Errorf("%s: the condition %s does not pin the key's use to account %s", where, cond, cfg.Account)
 				}
@@ -243,7 +243,7 @@ func TestKeyPolicyProtectiveStatements(t *testing.T) {
 						t.Errorf("%s: the condition names another account, %s: %s", where, acct, cond)
 					}
 				}
-				for _, a := range strList(st["Action"]) {
+				for _, a := range protStrings(st["Action"]) {
 					if !strings.HasPrefix(a, "kms:") || strings.ContainsAny(a, "*?") || a == "kms:CreateGrant" {
 						t.Errorf("%s: grants %s to a service; name the kms: use actions it needs", where, a)
 					}
@@ -258,23 +258,23 @@ func TestKeyPolicyProtectiveStatements(t *testing.T) {
 // resource itself — and on every object of a bucket.
 func TestTransportDenies(t *testing.T) {
 	insecure := map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}
-	forEveryStack(t, func(t *testing.T, _ stacks.Config, s *testkit.Stack) {
-		bucketPolicies := resourcesOf(s, "AWS::S3::BucketPolicy")
-		for id := range resourcesOf(s, "AWS::S3::Bucket") {
+	protForEveryStack(t, func(t *testing.T, _ stacks.Config, s *testkit.Stack) {
+		bucketPolicies := protResources(s, "AWS::S3::BucketPolicy")
+		for id := range protResources(s, "AWS::S3::Bucket") {
 			arn := map[string]any{"Fn::GetAtt": []any{id, "Arn"}}
 			objects := map[string]any{"Fn::Join": []any{"", []any{arn, "/*"}}}
 			var found int
 			for pid, p := range bucketPolicies {
-				if !equalJSON(p["Bucket"], map[string]any{"Ref": id}) {
+				if !protEqual(p["Bucket"], map[string]any{"Ref": id}) {
 					continue
 				}
 				found++
-				sts := statementsOf(t, pid, p["PolicyDocument"])
+				sts := protStatements(t, pid, p["PolicyDocument"])
 				for sid, cond := range map[string]any{
 					"DenyInsecureTransport": insecure,
 					"DenyTLSBelow12":        map[string]any{"NumericLessThan": map[string]any{"s3:TlsVersion": 1.2}},
 				} {
-					requireStatement(t, fmt.Sprintf("bucket %s, %s %s", id, pid, sid), sts[sid], map[string]any{
+					protRequire(t, fmt.Sprintf("bucket %s, %s %s", id, pid, sid), sts[sid], map[string]any{
 						"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": []any{arn, objects}, "Condition": cond})
 				}
 			}
@@ -286,20 +286,20 @@ func TestTransportDenies(t *testing.T) {
 			{"AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "Queues", "sqs:*", "Arn"},
 			{"AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "Topics", "sns:Publish", ""},
 		} {
-			policies := resourcesOf(s, kind.policy)
-			for id := range resourcesOf(s, kind.resource) {
+			policies := protResources(s, kind.policy)
+			for id := range protResources(s, kind.resource) {
 				var self any = map[string]any{"Ref": id}
 				if kind.attr != "" {
 					self = map[string]any{"Fn::GetAtt": []any{id, kind.attr}}
 				}
 				var found int
 				for pid, p := range policies {
-					if !equalJSON(asList(p[kind.list]), []any{map[string]any{"Ref": id}}) {
+					if !protEqual(protList(p[kind.list]), []any{map[string]any{"Ref": id}}) {
 						continue
 					}
 					found++
-					sts := statementsOf(t, pid, p["PolicyDocument"])
-					requireStatement(t, fmt.Sprintf("%s %s, %s DenyInsecureTransport", kind.resource, id, pid), sts["DenyInsecureTransport"], map[string]any{
+					sts := protStatements(t, pid, p["PolicyDocument"])
+					protRequire(t, fmt.Sprintf("%s %s, %s DenyInsecureTransport", kind.resource, id, pid), sts["DenyInsecureTransport"], map[string]any{
 						"Effect": "Deny", "Principal": "*", "Action": kind.action, "Resource": self, "Condition": insecure})
 				}
 				if found != 1 {
