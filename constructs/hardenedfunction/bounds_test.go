@@ -51,14 +51,14 @@ func TestBoundsValidation(t *testing.T) {
 		{"timeout 900 s with a reason", with(func(p *Props) { p.Timeout = 900 * time.Second; p.LongTimeoutReason = "nightly export scans the table" }), nil},
 		{"timeout 901 s with a reason", with(func(p *Props) { p.Timeout = 901 * time.Second; p.LongTimeoutReason = "nightly export scans the table" }), []string{"Timeout = 15m1s", "1 s to 900 s"}},
 
-		{"reserved concurrency -1", with(func(p *Props) { p.ReservedConcurrency = ptr(-1) }), []string{"ReservedConcurrency = -1", "must be positive", "nil for 100"}},
-		{"reserved concurrency 0", with(func(p *Props) { p.ReservedConcurrency = ptr(0) }), []string{"ReservedConcurrency = 0"}},
-		{"reserved concurrency 1", with(func(p *Props) { p.ReservedConcurrency = ptr(1) }), nil},
+		{"reserved concurrency -1", with(func(p *Props) { p.ReservedConcurrency = boundsInt(-1) }), []string{"ReservedConcurrency = -1", "must be positive", "nil for 100"}},
+		{"reserved concurrency 0", with(func(p *Props) { p.ReservedConcurrency = boundsInt(0) }), []string{"ReservedConcurrency = 0"}},
+		{"reserved concurrency 1", with(func(p *Props) { p.ReservedConcurrency = boundsInt(1) }), nil},
 
-		{"retries -1", with(func(p *Props) { p.RetryAttempts = ptr(-1) }), []string{"RetryAttempts = -1", "0-2 times", "nil for 2"}},
-		{"retries 0", with(func(p *Props) { p.RetryAttempts = ptr(0) }), nil},
-		{"retries 2", with(func(p *Props) { p.RetryAttempts = ptr(2) }), nil},
-		{"retries 3", with(func(p *Props) { p.RetryAttempts = ptr(3) }), []string{"RetryAttempts = 3"}},
+		{"retries -1", with(func(p *Props) { p.RetryAttempts = boundsInt(-1) }), []string{"RetryAttempts = -1", "0-2 times", "nil for 2"}},
+		{"retries 0", with(func(p *Props) { p.RetryAttempts = boundsInt(0) }), nil},
+		{"retries 2", with(func(p *Props) { p.RetryAttempts = boundsInt(2) }), nil},
+		{"retries 3", with(func(p *Props) { p.RetryAttempts = boundsInt(3) }), []string{"RetryAttempts = 3"}},
 
 		{"event age 59 s", with(func(p *Props) { p.MaxEventAge = 59 * time.Second }), []string{"MaxEventAge = 59s", "between 60 s and 6 h"}},
 		{"event age 60 s", with(func(p *Props) { p.MaxEventAge = 60 * time.Second }), nil},
@@ -132,4 +132,4 @@ func TestBoundsValidation(t *testing.T) {
 	}
 }
 
-func ptr(v int) *int { return &v }
+func boundsInt(v int) *int { return &v }
