@@ -8,11 +8,11 @@ import (
 )
 
 // fixtureDOT is the diagram of the small two-stack assembly in
-// testdata/cdk.out (one stack with inline metadata, one with an additional
+// testdata/assembly (one stack with inline metadata, one with an additional
 // metadata file).
 func fixtureDOT(t *testing.T) string {
 	t.Helper()
-	stacks, err := loadAssembly(filepath.Join("testdata", "cdk.out"))
+	stacks, err := loadAssembly(filepath.Join("testdata", "assembly"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDOTIsDeterministic(t *testing.T) {
 
 func TestCheckFlagsStaleDiagrams(t *testing.T) {
 	dir := t.TempDir()
-	cdkOut := filepath.Join("testdata", "cdk.out")
+	cdkOut := filepath.Join("testdata", "assembly")
 	if err := run(cdkOut, dir, false, true); err == nil || !strings.Contains(err.Error(), "run `make diagram`") {
 		t.Fatalf("check with no committed diagram: err = %v, want a stale-diagram error naming make diagram", err)
 	}
