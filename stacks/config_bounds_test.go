@@ -1,9 +1,9 @@
 package stacks_test
 
 import (
-	"strings"
 	"testing"
 
+	"github.com/groundwork-cdk/groundwork/internal/testkit"
 	"github.com/groundwork-cdk/groundwork/stacks"
 )
 
@@ -87,20 +87,7 @@ func TestBoundsConfig(t *testing.T) {
 			c := stacks.Defaults()[2]
 			tc.edit(&c)
 			err := c.Validate()
-			if tc.want == nil {
-				if err != nil {
-					t.Fatalf("want accepted, got %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("want rejected with %q, got accepted", tc.want)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("message lacks %q:\n%v", w, err)
-				}
-			}
+			testkit.Verdict(t, err, tc.want)
 		})
 	}
 }

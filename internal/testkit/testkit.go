@@ -524,3 +524,24 @@ func SynthError(t testing.TB, app awscdk.App) string {
 	}
 	return msg
 }
+
+// Verdict checks a validation result against a table row: want nil means the
+// input must be accepted; otherwise err must be non-nil and its message must
+// contain every string in want.
+func Verdict(t testing.TB, err error, want []string) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("want accepted, got %v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("want rejected with %q, got accepted", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q:\n%v", w, err)
+		}
+	}
+}
