@@ -96,7 +96,7 @@ clean:
 ## mutate: mutation testing (gremlins, pinned) over audit, iamx, internal/cost, the
 ## orders handler, the constructs' validation rules and the stack config; prints
 ## the score per package and overall, golden templates excluded. Not part of
-## make test: about N minutes on 2 cores. See CONTRIBUTING.md "Pinning a default".
+## make test: about 30 minutes on 2 cores. See CONTRIBUTING.md "Pinning a default".
 mutate: $(NODE_STAMP)
 	@scripts/mutate.sh
 	@echo; echo "mutate: the regressions planted by hand (issue 16), replayed:"

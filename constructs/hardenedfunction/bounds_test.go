@@ -108,7 +108,14 @@ func TestBoundsValidation(t *testing.T) {
 		{"environment of 4097 bytes with a secret", with(func(p *Props) {
 			p.Environment = envOf(4097)
 			p.Secrets = map[string]awssecretsmanager.ISecret{"DB_ARN": secret}
-		}), []string{` bytes in 2 variables"`}},
+		}), []string{`"4158 bytes in 2 variables"`}}, // 4097 + "DB_ARN" + the ARN's 55 literal bytes
+		{"a secret", with(func(p *Props) { p.Secrets = map[string]awssecretsmanager.ISecret{"DB_ARN": secret} }), nil},
+		{"a nil secret", with(func(p *Props) { p.Secrets = map[string]awssecretsmanager.ISecret{"DB_ARN": nil} }), []string{"Secrets[DB_ARN]", "the secret is nil"}},
+		{"a secret without _ARN", with(func(p *Props) { p.Secrets = map[string]awssecretsmanager.ISecret{"DB_PASSWORD": secret} }), []string{"Secrets[DB_PASSWORD]", "name it DB_PASSWORD_ARN"}},
+		{"a secret also in Environment", with(func(p *Props) {
+			p.Secrets = map[string]awssecretsmanager.ISecret{"DB_ARN": secret}
+			p.Environment = map[string]string{"DB_ARN": "x"}
+		}), []string{"Secrets[DB_ARN]", "also in Environment"}},
 		{"no VPC but subnets", with(func(p *Props) { p.AllowAllOutbound = true }), []string{"AllowAllOutbound", "only with Vpc"}},
 	}
 	for _, tc := range tests {
