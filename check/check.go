@@ -65,9 +65,11 @@ type Options struct {
 	// (package boundary) or awsiam.PermissionsBoundary_Of(stack).Apply.
 	// Default: off.
 	RequireBoundary bool
-	// RetainStateful requires DeletionPolicy and UpdateReplacePolicy Retain on
-	// every stateful resource (buckets, keys, tables, log groups, secrets):
-	// turn it on for every environment but a disposable dev one.
+	// RetainStateful requires every stateful resource (buckets, keys, tables,
+	// log groups, secrets, queues) to be retained: DeletionPolicy Retain or
+	// RetainExceptOnCreate (RemovalPolicy RETAIN_ON_UPDATE_OR_DELETE, which
+	// also lets a failed first deploy be retried) and UpdateReplacePolicy
+	// Retain. Turn it on for every environment but a disposable dev one.
 	// Default: off.
 	RetainStateful bool
 	// Account is the 12-digit account the app deploys to; when set, every

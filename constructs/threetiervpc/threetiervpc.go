@@ -75,7 +75,11 @@ type ThreeTierVpc struct {
 	FlowLogRole awsiam.Role
 
 	// DefaultSecurityGroupCloser is the role of the Lambda function that
-	// revokes the default security group's rules.
+	// revokes the default security group's rules. That function is
+	// aws-cdk-lib's AwsCustomResource handler, a singleton created at the
+	// stack's root, not under this construct: Tags_Of(vpc) and
+	// AddDependency(vpc) do not reach it (tag the stack, or depend on the
+	// stack, to include it).
 	DefaultSecurityGroupCloser awsiam.Role
 	// DefaultSecurityGroupLogs is the log group of the Lambda function that
 	// revokes the default security group's rules, named

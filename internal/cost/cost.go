@@ -354,7 +354,11 @@ func fargate(p PriceTable, id string, props map[string]any, resources map[string
 	}
 	vcpu, gb := cpu/1024, mem/1024
 	hourly := vcpu*p.FargateVCPUHour[arch] + gb*p.FargateGBHour[arch]
-	what := fmt.Sprintf("%g task%s × (%g vCPU + %g GB) %s, %d h", desired, floor, vcpu, gb, arch, HoursPerMonth)
+	noun := "tasks"
+	if desired == 1 {
+		noun = "task"
+	}
+	what := fmt.Sprintf("%g %s%s × (%g vCPU + %g GB) %s, %d h", desired, noun, floor, vcpu, gb, arch, HoursPerMonth)
 	shares := split(desired, list(props["CapacityProviderStrategy"]))
 	var spot float64
 	var parts []string

@@ -139,7 +139,7 @@ func TestFargateCapacityProviderStrategy(t *testing.T) {
 		want     float64
 		what     string
 	}{
-		{"no strategy", 2, ``, 2 * 730 * h, "2 task × (0.5 vCPU + 1 GB) X86_64, 730 h"},
+		{"no strategy", 2, ``, 2 * 730 * h, "2 tasks × (0.5 vCPU + 1 GB) X86_64, 730 h"},
 		{"FARGATE only", 2, `[{"CapacityProvider": "FARGATE", "Weight": 1}]`, 2 * 730 * h, "; 2 on FARGATE (weight 1)"},
 		{"all Spot", 2, `[{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]`, 2 * 730 * h * spot, "; 2 on FARGATE_SPOT (weight 1, ~70% off)"},
 		{"all Spot, weight left at its default 0", 2, `[{"CapacityProvider": "FARGATE_SPOT"}]`, 2 * 730 * h * spot,
