@@ -16,7 +16,7 @@ import (
 
 // Options configures Build.
 type Options struct {
-	// NagReports writes cdk-nag's JSON reports into the cloud assembly.
+	// NagReports writes cdk-nag's CSV reports into the cloud assembly.
 	// Default: off (tests read the findings from the assembly's metadata).
 	NagReports bool
 }

@@ -2,6 +2,7 @@ package stacks_test
 
 import (
 	"debug/elf"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/groundwork-cdk/groundwork/audit"
@@ -24,7 +26,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 // synth builds every environment once for the whole package.
 var synth = testkit.Once(func() awscdk.App {
-	app := testkit.NewApp(nil)
+	app := testkit.NewValidatedApp(nil)
 	stacks.Build(app, stacks.Defaults(), stacks.Options{NagReports: true})
 	return app
 })
@@ -42,6 +44,21 @@ func forEachStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *test
 			name := cfg.StackName(part)
 			t.Run(name, func(t *testing.T) { fn(t, cfg, asm.Stack(t, name)) })
 		}
+	}
+}
+
+// TestSchemaValidationIsOn shows that the App behind every test of this
+// package runs CDK's CloudFormation schema validation (testkit.NewValidatedApp),
+// as `cdk synth` does, even under make test's CDK_VALIDATION=false: a property
+// that the resource schema does not have fails synthesis.
+func TestSchemaValidationIsOn(t *testing.T) {
+	assembly(t) // the validator's start-up is paid once, by the main synthesis
+	app := testkit.NewValidatedApp(nil)
+	bucket := awss3.NewCfnBucket(testkit.NewStack(app, "Schema"), jsii.String("Bucket"), nil)
+	bucket.AddPropertyOverride(jsii.String("NoSuchProperty"), jsii.Bool(true))
+	_, err := testkit.Synth(app)
+	if err == nil || !strings.Contains(err.Error(), "NoSuchProperty") {
+		t.Fatalf("synthesis of a bucket with an unknown property: err = %v, want a schema violation naming NoSuchProperty", err)
 	}
 }
 
@@ -591,28 +608,29 @@ func TestBudgetAboveFixedCost(t *testing.T) {
 // it is stale and only hides the next real finding.
 func TestEverySuppressionIsUsed(t *testing.T) {
 	asm := assembly(t)
-	files, err := filepath.Glob(filepath.Join(asm.Dir, "*-NagReport.json"))
+	files, err := filepath.Glob(filepath.Join(asm.Dir, "*-NagReport.csv"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no nag reports in %s: %v", asm.Dir, err)
 	}
 	used := map[string]bool{} // "<rule> <construct path>"
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
+		file, err := os.Open(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var report struct {
-			Lines []struct{ RuleID, ResourceID, Compliance, ExceptionReason string }
+		// Rule ID, Resource ID, Compliance, Exception Reason, Rule Level, Rule Info
+		rows, err := csv.NewReader(file).ReadAll()
+		file.Close()
+		if err != nil || len(rows) == 0 {
+			t.Fatalf("%s: %v", f, err)
 		}
-		if err := json.Unmarshal(raw, &report); err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range report.Lines {
-			if l.Compliance == "Suppressed" {
-				used[l.RuleID+" /"+l.ResourceID] = true
+		for _, row := range rows[1:] {
+			rule, resource, compliance, reason := row[0], row[1], row[2], row[3]
+			if compliance == "Suppressed" {
+				used[rule+" /"+resource] = true
 				// A granular finding is reported as "[Resource::*] <reason>".
-				if finding, _, ok := strings.Cut(strings.TrimPrefix(l.ExceptionReason, "["), "] "); ok && strings.HasPrefix(l.ExceptionReason, "[") {
-					used[l.RuleID+"["+finding+"] /"+l.ResourceID] = true
+				if finding, _, ok := strings.Cut(strings.TrimPrefix(reason, "["), "] "); ok && strings.HasPrefix(reason, "[") {
+					used[rule+"["+finding+"] /"+resource] = true
 				}
 			}
 		}

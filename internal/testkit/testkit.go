@@ -77,7 +77,30 @@ func CDKContext() map[string]any {
 // an error annotation (a cdk-nag finding) does not abort synthesis with
 // ValidationFailed but reaches the nag gate, which lists every finding with
 // its rule and path. The CLI keeps the flag on, so `cdk synth` still fails.
+//
+// CDK's built-in CloudFormation schema validation is off too: its WebAssembly
+// validator costs about 1.1 s of Node.js start-up per test binary plus a share
+// of every synthesis. It runs where the deployed templates are made: the
+// stacks package's synthesis of every environment (NewValidatedApp), `make
+// synth` (the CLI) and `make examples`; cfn-lint checks the same schemas in
+// `make validate`. (`make test` also sets CDK_VALIDATION=false, which reaches
+// the Apps that Example functions create with awscdk.NewApp(nil): jsii copies
+// the environment into its Node.js process when the test binary starts, so a
+// test cannot set it.)
 func NewApp(extra map[string]any) awscdk.App {
+	return newApp(extra, false)
+}
+
+// NewValidatedApp is NewApp with CDK's CloudFormation schema validation, as
+// in `cdk synth`: synthesis fails on a property the resource schema does not
+// allow. The validation plugin is registered on the App explicitly, so it runs
+// even under CDK_VALIDATION=false. Use it for the synthesis of the deployed
+// templates.
+func NewValidatedApp(extra map[string]any) awscdk.App {
+	return newApp(extra, true)
+}
+
+func newApp(extra map[string]any, cfnValidation bool) awscdk.App {
 	ctx := CDKContext()
 	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
 	for k, v := range extra {
@@ -87,12 +110,19 @@ func NewApp(extra map[string]any) awscdk.App {
 	if err != nil {
 		panic(err)
 	}
-	return awscdk.NewApp(&awscdk.AppProps{
+	app := awscdk.NewApp(&awscdk.AppProps{
 		Context:            &ctx,
 		Outdir:             jsii.String(dir),
 		AnalyticsReporting: jsii.Bool(false),
 		StackTraces:        jsii.Bool(false),
+		// Off: NewValidatedApp registers the plugin itself, which CDK's
+		// documented switch (CDK_VALIDATION=false) does not turn off.
+		BuiltinCloudFormationValidation: jsii.Bool(false),
 	})
+	if cfnValidation {
+		awscdk.Validations_Of(app).AddPlugins(awscdk.NewCloudFormationValidatePlugin(nil))
+	}
+	return app
 }
 
 // TestEnv is the account and region construct tests synthesize for.
