@@ -120,10 +120,16 @@ func newApp(extra map[string]any, cfnValidation bool) awscdk.App {
 		BuiltinCloudFormationValidation: jsii.Bool(false),
 	})
 	if cfnValidation {
-		awscdk.Validations_Of(app).AddPlugins(awscdk.NewCloudFormationValidatePlugin(nil))
+		awscdk.Validations_Of(app).AddPlugins(cfnValidatePlugin())
 	}
 	return app
 }
+
+// cfnValidatePlugin is one validator for every App of the test binary: each
+// instance starts its own WebAssembly engine (about a second).
+var cfnValidatePlugin = sync.OnceValue(func() awscdk.CloudFormationValidatePlugin {
+	return awscdk.NewCloudFormationValidatePlugin(nil)
+})
 
 // TestEnv is the account and region construct tests synthesize for.
 var TestEnv = &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")}
