@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"time"
 )
 
 // stack is one template of the assembly.
@@ -141,29 +143,51 @@ var csvHeader = []string{"Rule ID", "Resource ID", "Compliance", "Exception Reas
 
 // readNagReports reads every cdk-nag report in dir. cdk-nag names them
 // <Pack>-<Stage id>-<Stack name>-NagReport.<csv|json> (the App's stage id is
-// empty) and writes them all to the root assembly directory. When a pack wrote
-// both formats for a stack, the JSON one is read.
+// empty) and writes them all to the root assembly directory. When a stack has
+// a report in both formats, the newer file is read: cdk synth does not empty
+// cdk.out, so the other one is left over from an earlier synth that used the
+// other format (Groundwork wrote JSON before it wrote CSV). On a tie the CSV
+// one is read.
 func readNagReports(dir string) ([]nagReport, error) {
-	var out []nagReport
-	seen := map[string]bool{}
-	for _, ext := range []string{"json", "csv"} {
+	type candidate struct {
+		path, ext string
+		modified  time.Time
+	}
+	newest := map[string]candidate{} // "<Pack>-<Stage id>-<Stack name>" → its newest report
+	var bases []string
+	for _, ext := range []string{"csv", "json"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*-NagReport."+ext))
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range files {
 			base := strings.TrimSuffix(filepath.Base(f), "-NagReport."+ext)
-			pack, key, ok := strings.Cut(base, "-")
-			if !ok || seen[base] {
+			if _, _, ok := strings.Cut(base, "-"); !ok {
 				continue
 			}
-			seen[base] = true
-			lines, err := readReport(f, ext)
+			fi, err := os.Stat(f)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("check: %w", err)
 			}
-			out = append(out, summarise(pack, key, lines))
+			prev, seen := newest[base]
+			if !seen {
+				bases = append(bases, base)
+			}
+			if !seen || fi.ModTime().After(prev.modified) {
+				newest[base] = candidate{path: f, ext: ext, modified: fi.ModTime()}
+			}
 		}
+	}
+	sort.Strings(bases)
+	var out []nagReport
+	for _, base := range bases {
+		c := newest[base]
+		lines, err := readReport(c.path, c.ext)
+		if err != nil {
+			return nil, err
+		}
+		pack, key, _ := strings.Cut(base, "-")
+		out = append(out, summarise(pack, key, lines))
 	}
 	return out, nil
 }

@@ -41,7 +41,7 @@ import (
 )
 
 // Apply adds the AwsSolutions, NIST 800-53 R5 and Serverless cdk-nag packs to
-// scope (normally the App) as aspects, with a JSON report per stack and pack
+// scope (normally the App) as aspects, with a CSV report per stack and pack
 // in the cloud assembly, exactly as Groundwork's own stacks are checked. Call
 // it before Synth (or app.Synth); aspects run during synthesis.
 func Apply(scope constructs.IConstruct) {
@@ -155,9 +155,10 @@ func isRuntimeError(err error) bool {
 // writes it), including the stacks of nested stages and nested stacks:
 //   - the audit over every template (*.template.json) the assembly lists;
 //   - cdk-nag: per stack and pack, the counts and unsuppressed findings of
-//     cdk-nag's reports, <Pack>-<Stage>-<Stack>-NagReport.csv (the default
-//     format) or .json, when the app wrote reports; otherwise the unsuppressed
-//     error and warning annotations cdk-nag left in the assembly's metadata.
+//     cdk-nag's reports, <Pack>-<Stage>-<Stack>-NagReport.csv (what Apply
+//     writes) or .json — the newer file when a stack has both — when the app
+//     wrote reports; otherwise the unsuppressed error and warning annotations
+//     cdk-nag left in the assembly's metadata.
 //
 // opts may be nil. Dir fails only when the assembly cannot be read; the
 // problems found are in the Report (Report.Err).

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/groundwork-cdk/groundwork/audit"
 )
@@ -83,13 +84,6 @@ func TestDir(t *testing.T) {
 			problems: 3 + 9 + 3,
 		},
 		{
-			name: "json reports win over a stale csv twin",
-			dir:  "testdata/json",
-			stacks: map[string]summary{
-				"Clean": {packs: []PackSummary{{Pack: "AwsSolutions", Compliant: 1, Suppressed: 1}, {Pack: "Serverless"}}},
-			},
-		},
-		{
 			name: "no reports: the annotations in the metadata",
 			dir:  "testdata/annotations",
 			stacks: map[string]summary{
@@ -136,6 +130,58 @@ func TestDir(t *testing.T) {
 			}
 			if err := r.Err(); (err != nil) != (tc.problems > 0) {
 				t.Errorf("Err() = %v with %d problem(s)", err, tc.problems)
+			}
+		})
+	}
+}
+
+// TestNewerReportWins: with a CSV and a JSON report for the same stack and pack
+// (one left over in cdk.out from a synth that wrote the other format), the
+// newer file is read, whichever format it has.
+func TestNewerReportWins(t *testing.T) {
+	older, newer := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		newer    string // the format written last
+		packs    []PackSummary
+		nag      []string
+		problems int
+	}{
+		{"json", []PackSummary{{Pack: "AwsSolutions", Compliant: 1, Suppressed: 1}, {Pack: "Serverless"}}, nil, 0},
+		{"csv", []PackSummary{{Pack: "AwsSolutions", Errors: 1}, {Pack: "Serverless"}},
+			[]string{"error AwsSolutions-SNS2 Clean/Topic/Resource"}, 1},
+	} {
+		t.Run(tc.newer+" newer", func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS("testdata/json")); err != nil {
+				t.Fatal(err)
+			}
+			twin := "Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info\n" +
+				`"AwsSolutions-SNS2","Clean/Topic/Resource","Non-Compliant","N/A","Error","from another synth than the JSON report"` + "\n"
+			if err := os.WriteFile(filepath.Join(dir, "AwsSolutions--Clean-NagReport.csv"), []byte(twin), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, ext := range []string{"csv", "json"} {
+				when := older
+				if ext == tc.newer {
+					when = newer
+				}
+				if err := os.Chtimes(filepath.Join(dir, "AwsSolutions--Clean-NagReport."+ext), when, when); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := Dir(dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Stacks) != 1 {
+				t.Fatalf("stacks %+v, want Clean alone", r.Stacks)
+			}
+			got := summarize(r.Stacks[0])
+			if !slices.Equal(got.packs, tc.packs) || !slices.Equal(got.nag, tc.nag) {
+				t.Errorf("packs %+v, nag %v; want %+v, %v", got.packs, got.nag, tc.packs, tc.nag)
+			}
+			if n := len(r.Problems()); n != tc.problems {
+				t.Errorf("%d problem(s), want %d: %v", n, tc.problems, r.Problems())
 			}
 		})
 	}
