@@ -45,14 +45,16 @@ test: $(NODE_STAMP)
 
 # How make test (and make bench, which times it) runs go test:
 #  - CDK_VALIDATION=false is CDK's documented switch for its built-in
-#    CloudFormation schema validation, whose WebAssembly validator costs each
-#    test binary about 1.1 s of Node.js start-up: a third of the suite. The
-#    stacks package registers the validator on the App of the deployed templates
-#    itself (testkit.NewValidatedApp), so those are still checked; make synth and
-#    make examples run it as cdk synth does, and make validate runs cfn-lint.
+#    CloudFormation validation (resource schemas and CDK's default rules),
+#    whose WebAssembly validator costs each test binary about 1.1 s of Node.js
+#    start-up plus a share of every synthesis. The stacks package registers the
+#    validator itself on the Apps that make the deployed templates
+#    (testkit.NewValidatedApp), so those are still checked; make synth and make
+#    examples run it as cdk synth does, and make validate runs cfn-lint. The
+#    construct packages' scenario Apps are not validated.
 #  - The packages with the longest runs come first: go test starts the test
 #    binaries in the order of its arguments, two at a time on 2 cores, and the
-#    stacks package (a quarter of the suite) would otherwise start last.
+#    stacks package (a third of the suite) would otherwise start last.
 TEST_PACKAGES := ./stacks ./constructs/hardenedfunction ./constructs/fargateservice ./...
 
 ## lint: staticcheck, pinned, through the Go module proxy.

@@ -30,7 +30,7 @@ var domainContext = map[string]any{
 
 // domainSynth builds prod with custom domains, once for the package.
 var domainSynth = testkit.Once(func() awscdk.App {
-	app := testkit.NewApp(domainContext)
+	app := testkit.NewValidatedApp(domainContext)
 	configs, err := stacks.FromContext(app.Node())
 	if err != nil {
 		panic(err)

@@ -47,17 +47,40 @@ func forEachStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *test
 	}
 }
 
-// TestSchemaValidationIsOn shows that the App behind every test of this
-// package runs CDK's CloudFormation schema validation (testkit.NewValidatedApp),
-// as `cdk synth` does, even under make test's CDK_VALIDATION=false: a property
-// that the resource schema does not have fails synthesis.
+// TestSchemaValidationIsOn shows that the Apps of this package, which make the
+// deployed templates, run CDK's CloudFormation validation (resource schemas and
+// CDK's default rules) as `cdk synth` does, even under make test's
+// CDK_VALIDATION=false: the synthesis of every environment reports the
+// validator's success, and a property the resource schema does not have fails
+// synthesis.
 func TestSchemaValidationIsOn(t *testing.T) {
-	assembly(t) // the validator's start-up is paid once, by the main synthesis
+	raw, err := os.ReadFile(filepath.Join(assembly(t).Dir, "validation-report.json"))
+	if err != nil {
+		t.Fatalf("the synthesis of every environment wrote no validation report: %v", err)
+	}
+	var report struct {
+		PluginReports []struct{ PluginName, Conclusion string }
+	}
+	if err := json.Unmarshal(raw, &report); err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	for _, p := range report.PluginReports {
+		if p.PluginName == "CloudFormation Validate" {
+			ran = true
+			if p.Conclusion != "success" {
+				t.Errorf("CloudFormation Validate concluded %q", p.Conclusion)
+			}
+		}
+	}
+	if !ran {
+		t.Errorf("the CloudFormation validator did not run on every environment: plugins %+v", report.PluginReports)
+	}
+
 	app := testkit.NewValidatedApp(nil)
 	bucket := awss3.NewCfnBucket(testkit.NewStack(app, "Schema"), jsii.String("Bucket"), nil)
 	bucket.AddPropertyOverride(jsii.String("NoSuchProperty"), jsii.Bool(true))
-	_, err := testkit.Synth(app)
-	if err == nil || !strings.Contains(err.Error(), "NoSuchProperty") {
+	if _, err := testkit.Synth(app); err == nil || !strings.Contains(err.Error(), "NoSuchProperty") {
 		t.Fatalf("synthesis of a bucket with an unknown property: err = %v, want a schema violation naming NoSuchProperty", err)
 	}
 }
@@ -107,7 +130,7 @@ func TestConfigChangeReplacesNoNamedResource(t *testing.T) {
 		c.Service.Image = c.Account + ".dkr.ecr." + c.Region + ".amazonaws.com/api:2.0.0"
 		c.Service.CertificateArn = "arn:aws:acm:" + c.Region + ":" + c.Account + ":certificate/11111111-1111-1111-1111-111111111111"
 	}
-	app := testkit.NewApp(nil)
+	app := testkit.NewValidatedApp(nil)
 	stacks.Build(app, configs, stacks.Options{})
 	after, err := testkit.Synth(app)
 	if err != nil {
@@ -621,8 +644,8 @@ func TestEverySuppressionIsUsed(t *testing.T) {
 		// Rule ID, Resource ID, Compliance, Exception Reason, Rule Level, Rule Info
 		rows, err := csv.NewReader(file).ReadAll()
 		file.Close()
-		if err != nil || len(rows) == 0 {
-			t.Fatalf("%s: %v", f, err)
+		if err != nil || len(rows) == 0 || strings.Join(rows[0][:4], ",") != "Rule ID,Resource ID,Compliance,Exception Reason" {
+			t.Fatalf("%s: not a cdk-nag CSV report (%v)", f, err)
 		}
 		for _, row := range rows[1:] {
 			rule, resource, compliance, reason := row[0], row[1], row[2], row[3]

@@ -28,11 +28,49 @@ import (
 	"github.com/groundwork-cdk/groundwork/validate"
 )
 
-// Main runs the package's tests and closes the jsii kernel; call it from TestMain.
+// Main runs the package's tests, closes the jsii kernel and removes the cloud
+// assemblies the tests synthesized (kept, and their directory printed, when a
+// test failed); call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
 	jsii.Close()
+	outRoot.Lock()
+	dir := outRoot.dir
+	outRoot.Unlock()
+	if dir != "" {
+		if code == 0 {
+			os.RemoveAll(dir)
+		} else {
+			fmt.Fprintf(os.Stderr, "testkit: the cloud assemblies of this run are in %s\n", dir)
+		}
+	}
 	os.Exit(code)
+}
+
+// outRoot is the directory that holds every App's cloud assembly in this test
+// binary, created by the first NewApp. Each assembly of the stacks package is
+// tens of MB (the Lambda bundles), so they must not outlive the run.
+var outRoot struct {
+	sync.Mutex
+	dir string
+}
+
+// newOutdir returns a fresh directory under outRoot.
+func newOutdir() string {
+	outRoot.Lock()
+	defer outRoot.Unlock()
+	if outRoot.dir == "" {
+		dir, err := os.MkdirTemp("", "groundwork-test-")
+		if err != nil {
+			panic(err)
+		}
+		outRoot.dir = dir
+	}
+	dir, err := os.MkdirTemp(outRoot.dir, "cdk-out-")
+	if err != nil {
+		panic(err)
+	}
+	return dir
 }
 
 // RepoRoot is the directory holding go.mod, found by walking up from the
@@ -71,31 +109,33 @@ func CDKContext() map[string]any {
 }
 
 // NewApp returns an App with cdk.json's context plus extra, synthesizing into a
-// fresh temporary directory.
+// fresh directory that Main removes after the run.
 //
 // One flag differs from cdk.json: annotationsInValidationReport is off, so that
 // an error annotation (a cdk-nag finding) does not abort synthesis with
 // ValidationFailed but reaches the nag gate, which lists every finding with
 // its rule and path. The CLI keeps the flag on, so `cdk synth` still fails.
 //
-// CDK's built-in CloudFormation schema validation is off too: its WebAssembly
-// validator costs about 1.1 s of Node.js start-up per test binary plus a share
-// of every synthesis. It runs where the deployed templates are made: the
-// stacks package's synthesis of every environment (NewValidatedApp), `make
-// synth` (the CLI) and `make examples`; cfn-lint checks the same schemas in
-// `make validate`. (`make test` also sets CDK_VALIDATION=false, which reaches
-// the Apps that Example functions create with awscdk.NewApp(nil): jsii copies
-// the environment into its Node.js process when the test binary starts, so a
-// test cannot set it.)
+// CDK's built-in CloudFormation validation (the resource schemas and CDK's
+// default rules) is off too: its WebAssembly validator is the slowest part of a
+// test synthesis, about 1.1 s to start in each test binary plus a share of
+// every synthesis. It runs on the Apps that make the deployed templates: the
+// stacks package's (NewValidatedApp), `make synth` (the CLI) and `make
+// examples`; `make validate` runs cfn-lint on the same templates. The
+// construct packages' scenario Apps are therefore not schema-validated in
+// `make test`. (`make test` also sets CDK_VALIDATION=false, which reaches the
+// Apps that Example functions create with awscdk.NewApp(nil): jsii copies the
+// environment for its Node.js process when the CDK packages initialise, before
+// TestMain runs, so a test cannot set it.)
 func NewApp(extra map[string]any) awscdk.App {
 	return newApp(extra, false)
 }
 
-// NewValidatedApp is NewApp with CDK's CloudFormation schema validation, as
-// in `cdk synth`: synthesis fails on a property the resource schema does not
-// allow. The validation plugin is registered on the App explicitly, so it runs
-// even under CDK_VALIDATION=false. Use it for the synthesis of the deployed
-// templates.
+// NewValidatedApp is NewApp with CDK's CloudFormation validation, as in `cdk
+// synth`: synthesis fails on a property the resource schema does not allow or
+// a breach of CDK's default rules. The validator is registered on the App
+// explicitly, so it runs even under CDK_VALIDATION=false. Use it for the Apps
+// that make the deployed templates.
 func NewValidatedApp(extra map[string]any) awscdk.App {
 	return newApp(extra, true)
 }
@@ -106,17 +146,14 @@ func newApp(extra map[string]any, cfnValidation bool) awscdk.App {
 	for k, v := range extra {
 		ctx[k] = v
 	}
-	dir, err := os.MkdirTemp("", "groundwork-cdk-out-")
-	if err != nil {
-		panic(err)
-	}
 	app := awscdk.NewApp(&awscdk.AppProps{
 		Context:            &ctx,
-		Outdir:             jsii.String(dir),
+		Outdir:             jsii.String(newOutdir()),
 		AnalyticsReporting: jsii.Bool(false),
 		StackTraces:        jsii.Bool(false),
-		// Off: NewValidatedApp registers the plugin itself, which CDK's
-		// documented switch (CDK_VALIDATION=false) does not turn off.
+		// Off in every App: the validator is the slowest part of a test
+		// synthesis (see NewApp). NewValidatedApp registers it on the App
+		// instead, which CDK_VALIDATION=false does not turn off.
 		BuiltinCloudFormationValidation: jsii.Bool(false),
 	})
 	if cfnValidation {
