@@ -19,6 +19,10 @@ type Options struct {
 	// NagReports writes cdk-nag's CSV reports into the cloud assembly.
 	// Default: off (tests read the findings from the assembly's metadata).
 	NagReports bool
+
+	// withoutNag leaves the cdk-nag packs out, for tests that compare
+	// templates only (see export_test.go).
+	withoutNag bool
 }
 
 // Platform is the set of stacks of one environment.
@@ -44,7 +48,9 @@ type Platform struct {
 // annotation on the App) about each setting still at its placeholder.
 func Build(app awscdk.App, configs []Config, opts Options) []*Platform {
 	awscdk.Tags_Of(app).Add(jsii.String("Project"), jsii.String(Project), nil)
-	nag.Apply(app, nag.Options{Reports: opts.NagReports})
+	if !opts.withoutNag {
+		nag.Apply(app, nag.Options{Reports: opts.NagReports})
+	}
 	var out []*Platform
 	for _, cfg := range configs {
 		validate.Check("stacks", "environment "+cfg.Name, cfg.Validate())
