@@ -47,8 +47,8 @@ func forEachStack(t *testing.T, fn func(t *testing.T, cfg stacks.Config, s *test
 	}
 }
 
-// TestSchemaValidationIsOn shows that the Apps of this package, which make the
-// deployed templates, run CDK's CloudFormation validation (resource schemas and
+// TestSchemaValidationIsOn shows that the Apps of this package that make the
+// deployed templates run CDK's CloudFormation validation (resource schemas and
 // CDK's default rules) as `cdk synth` does, even under make test's
 // CDK_VALIDATION=false: the synthesis of every environment reports the
 // validator's success, and a property the resource schema does not have fails
