@@ -4,14 +4,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/internal/alarm"
-	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 // BaselineMetricNamespace is the namespace of the metric filters on the
@@ -136,28 +132,8 @@ func (c Config) alertRuleArns() string {
 // hours), so that a high-severity finding is not lost to a topic or key
 // misconfiguration.
 func (b *BaselineStack) addAlertDLQ(cfg Config) {
-	b.AlertDLQ = awssqs.NewQueue(b.Stack, jsii.String("AlertDLQ"), &awssqs.QueueProps{
-		Encryption:          awssqs.QueueEncryption_KMS,
-		EncryptionMasterKey: b.AuditKey,
-		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
-		RemovalPolicy:       cfg.RemovalPolicy(),
-		// A dead-letter queue of EventBridge rules (Control Tower
-		// CT.SQS.PR.1): allowAll is SQS's default made explicit.
-		RedriveAllowPolicy: &awssqs.RedriveAllowPolicy{RedrivePermission: awssqs.RedrivePermission_ALLOW_ALL},
+	b.AlertDLQ = newServiceDLQ(b.Stack, cfg, serviceDLQ{
+		id: "AlertDLQ", sid: "AllowAlertRuleDeadLetters", service: "events.amazonaws.com",
+		sourceArn: cfg.alertRuleArns(), of: "the alert rules' targets", key: b.AuditKey,
 	})
-	queueArn := *b.AlertDLQ.QueueArn()
-	for _, s := range []iamx.Statement{
-		{Sid: "AllowAlertRuleDeadLetters", Actions: []string{"sqs:SendMessage"}, Resources: []string{queueArn},
-			Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
-			Conditions: map[string]map[string]any{
-				"StringEquals": {"aws:SourceAccount": cfg.Account},
-				"ArnLike":      {"aws:SourceArn": cfg.alertRuleArns()},
-			}},
-		iamx.DenyInsecureTransport("sqs:*", queueArn),
-	} {
-		b.AlertDLQ.AddToResourcePolicy(s.Build())
-	}
-	reason := "This queue is itself the dead-letter queue of the alert rules' targets; a DLQ of a DLQ would only move the same events again."
-	nag.SuppressDefault(b.AlertDLQ, "AwsSolutions-SQS3", reason)
-	nag.SuppressDefault(b.AlertDLQ, "Serverless-SQSRedrivePolicy", reason)
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/groundwork-cdk/groundwork/iamx"
 	"github.com/groundwork-cdk/groundwork/kmskey"
-	"github.com/groundwork-cdk/groundwork/nag"
 )
 
 // ObservabilityStack is Groundwork-<Env>-Observability: the environment's
@@ -186,32 +185,11 @@ func publisherKeyGrant(stack awscdk.Stack, sid, service, sourceArn string) kmske
 // encrypted, TLS-only dead-letter queue, so that a notification SNS could not
 // deliver is kept for 14 days rather than lost.
 func (o *ObservabilityStack) subscribe(cfg Config) {
-	o.DeliveryDLQ = awssqs.NewQueue(o.Stack, jsii.String("AlarmDeliveryDLQ"), &awssqs.QueueProps{
-		Encryption:          awssqs.QueueEncryption_KMS,
-		EncryptionMasterKey: o.TopicKey,
-		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
-		RemovalPolicy:       cfg.RemovalPolicy(),
-		// Marks the queue as a dead-letter queue (Control Tower CT.SQS.PR.1).
-		// Its sources are not SQS queues (Lambda, SNS), so byQueue cannot name
-		// them; allowAll is SQS's own default made explicit.
-		RedriveAllowPolicy: &awssqs.RedriveAllowPolicy{RedrivePermission: awssqs.RedrivePermission_ALLOW_ALL},
+	o.DeliveryDLQ = newServiceDLQ(o.Stack, cfg, serviceDLQ{
+		id: "AlarmDeliveryDLQ", sid: "AllowAlarmTopicDeadLetters", service: "sns.amazonaws.com",
+		sourceArn: *o.Topic.TopicArn(), of: "the alarm email subscriptions", key: o.TopicKey,
 	})
 	queueArn := *o.DeliveryDLQ.QueueArn()
-	for _, s := range []iamx.Statement{
-		{Sid: "AllowAlarmTopicDeadLetters", Actions: []string{"sqs:SendMessage"}, Resources: []string{queueArn},
-			Principals: []awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("sns.amazonaws.com"), nil)},
-			Conditions: map[string]map[string]any{
-				"StringEquals": {"aws:SourceAccount": cfg.Account},
-				"ArnLike":      {"aws:SourceArn": *o.Topic.TopicArn()},
-			}},
-		iamx.DenyInsecureTransport("sqs:*", queueArn),
-	} {
-		o.DeliveryDLQ.AddToResourcePolicy(s.Build())
-	}
-	nag.SuppressDefault(o.DeliveryDLQ, "AwsSolutions-SQS3",
-		"This queue is itself the dead-letter queue of the alarm email subscriptions; a DLQ of a DLQ would only move the same messages again.")
-	nag.SuppressDefault(o.DeliveryDLQ, "Serverless-SQSRedrivePolicy",
-		"This queue is itself the dead-letter queue of the alarm email subscriptions; a DLQ of a DLQ would only move the same messages again.")
 
 	emails := cfg.AlarmEmails
 	if len(emails) == 0 {
