@@ -86,11 +86,7 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 			if err == nil {
 				t.Fatal("want an error")
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			testkit.Contains(t, "error", err.Error(), tc.want...)
 		})
 	}
 }
@@ -139,11 +135,7 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 			if err == nil {
 				t.Fatal("want an error")
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			testkit.Contains(t, "error", err.Error(), tc.want...)
 		})
 	}
 }

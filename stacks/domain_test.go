@@ -219,11 +219,7 @@ func TestDomainConfigRejectsBadSettings(t *testing.T) {
 			if err == nil {
 				t.Fatal("want an error")
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			testkit.Contains(t, "error", err.Error(), tc.want...)
 		})
 	}
 	t.Run("a valid zone with defaults passes", func(t *testing.T) {

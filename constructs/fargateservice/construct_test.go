@@ -83,11 +83,7 @@ func TestL2GrantToTaskRole(t *testing.T) {
 	bucket := awss3.NewBucket(st, jsii.String("Bucket"), nil)
 	bucket.GrantRead(svc.TaskRole, nil)
 	msg := testkit.SynthError(t, app)
-	for _, want := range []string{"L2Grant/Svc", "TaskRole", "s3:GetObject*", "grant.BucketRead"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("synthesis error lacks %q:\n%s", want, msg)
-		}
-	}
+	testkit.Contains(t, "synthesis error", msg, []string{"L2Grant/Svc", "TaskRole", "s3:GetObject*", "grant.BucketRead"}...)
 }
 
 func TestFixedCount(t *testing.T) {
@@ -170,9 +166,9 @@ func checkWritable(t *testing.T, props map[string]any) {
 			for _, dep := range list(c["DependsOn"]) {
 				d := dep.(map[string]any)
 				init := containers[d["ContainerName"].(string)]
-				cmd := strs(init["Command"])
+				cmd := testkit.Strings(init["Command"])
 				if d["Condition"] != "SUCCESS" || init["Essential"] != false || init["User"] != "0:0" ||
-					!slices.Equal(strs(init["EntryPoint"]), []string{"chown"}) || len(cmd) == 0 || cmd[0] != user || !slices.Contains(cmd[1:], path) {
+					!slices.Equal(testkit.Strings(init["EntryPoint"]), []string{"chown"}) || len(cmd) == 0 || cmd[0] != user || !slices.Contains(cmd[1:], path) {
 					continue
 				}
 				for _, imp := range list(init["MountPoints"]) {
@@ -278,13 +274,4 @@ func jsonEqual(a, b any) bool {
 func list(v any) []any {
 	l, _ := v.([]any)
 	return l
-}
-
-func strs(v any) []string {
-	var out []string
-	for _, x := range list(v) {
-		s, _ := x.(string)
-		out = append(out, s)
-	}
-	return out
 }

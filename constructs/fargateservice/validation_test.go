@@ -237,11 +237,7 @@ func TestValidation(t *testing.T) {
 			id := fmt.Sprintf("Service%d", i)
 			msg := testkit.ValidationError(t, func() { fargateservice.New(st, id, tc.props) })
 			want := append([]string{`fargateservice "Invalid/` + id + `": invalid props`}, tc.want...)
-			for _, w := range want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
+			testkit.Contains(t, "message", msg, want...)
 		})
 	}
 	t.Run("secret-looking environment values", func(t *testing.T) {
@@ -299,11 +295,7 @@ func TestValidation(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				msg := testkit.ValidationError(t, tc.build)
-				for _, w := range tc.want {
-					if !strings.Contains(msg, w) {
-						t.Errorf("message lacks %q:\n%s", w, msg)
-					}
-				}
+				testkit.Contains(t, "message", msg, tc.want...)
 			})
 		}
 	})
@@ -314,11 +306,7 @@ func TestValidation(t *testing.T) {
 	})
 	t.Run("all problems are reported together", func(t *testing.T) {
 		msg := testkit.ValidationError(t, func() { fargateservice.New(st, "Empty", nil) })
-		for _, w := range []string{"Vpc = <nil>", `Image = ""`, "Certificate = <nil>"} {
-			if !strings.Contains(msg, w) {
-				t.Errorf("message lacks %q:\n%s", w, msg)
-			}
-		}
+		testkit.Contains(t, "message", msg, []string{"Vpc = <nil>", `Image = ""`, "Certificate = <nil>"}...)
 		if n := strings.Count(msg, "\n  - "); n != 3 {
 			t.Errorf("want 3 problems, got %d:\n%s", n, msg)
 		}
@@ -328,11 +316,7 @@ func TestValidation(t *testing.T) {
 		msg := testkit.ValidationError(t, func() {
 			svc.AddToTaskRolePolicy(statement("", []string{"sqs:*"}, "arn:aws:sqs:eu-west-1:123456789012:jobs"))
 		})
-		for _, w := range []string{`fargateservice "Invalid/Valid"`, `AddToTaskRolePolicy[0].Sid = ""`, `AddToTaskRolePolicy[0].Actions = "sqs:*"`} {
-			if !strings.Contains(msg, w) {
-				t.Errorf("message lacks %q:\n%s", w, msg)
-			}
-		}
+		testkit.Contains(t, "message", msg, []string{`fargateservice "Invalid/Valid"`, `AddToTaskRolePolicy[0].Sid = ""`, `AddToTaskRolePolicy[0].Actions = "sqs:*"`}...)
 	})
 	t.Run("AddToTaskRolePolicy rejects a Sid already in the task role policy", func(t *testing.T) {
 		svc := fargateservice.New(st, "DuplicateSid", web(func(p *fargateservice.Props) {
@@ -355,11 +339,7 @@ func TestValidation(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				msg := testkit.ValidationError(t, func() { svc.AddToTaskRolePolicy(tc.statements...) })
-				for _, w := range append([]string{`fargateservice "Invalid/DuplicateSid"`, "must be unique"}, tc.want...) {
-					if !strings.Contains(msg, w) {
-						t.Errorf("message lacks %q:\n%s", w, msg)
-					}
-				}
+				testkit.Contains(t, "message", msg, append([]string{`fargateservice "Invalid/DuplicateSid"`, "must be unique"}, tc.want...)...)
 			})
 		}
 		// A rejected call records nothing: its Sids are still free.

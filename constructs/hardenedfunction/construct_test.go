@@ -190,7 +190,7 @@ func TestVpcActionsMatchReference(t *testing.T) {
 					m := st.(map[string]any)
 					switch m["Sid"] {
 					case "CreateVpcNetworkInterfaces", "ManageVpcNetworkInterfaces", "DescribeVpcNetwork":
-						for _, a := range strs(m["Action"]) {
+						for _, a := range testkit.Strings(m["Action"]) {
 							if strings.HasPrefix(a, "ec2:") {
 								got = append(got, a)
 							}
@@ -219,22 +219,6 @@ func TestVpcActionsMatchReference(t *testing.T) {
 	})
 }
 
-func strs(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, e := range v {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 // TestGrants checks the two grant paths: the grant package's statements land
 // in GrantPolicy and count for AddToPolicy's Sid check; a CDK L2 grant on the
 // Function lands in the role (where grant.GuardRole reports it) instead of
@@ -248,11 +232,7 @@ func TestGrants(t *testing.T) {
 		msg := testkit.ValidationError(t, func() {
 			fn.AddToPolicy(statement("ReadInvoices", []string{"s3:ListBucket"}, []string{"arn:aws:s3:::invoices"}))
 		})
-		for _, w := range []string{`hardenedfunction "Grants/Fn"`, `AddToPolicy[0].Sid = "ReadInvoices"`, "already used in the policy", "choose a unique Sid"} {
-			if !strings.Contains(msg, w) {
-				t.Errorf("message lacks %q:\n%s", w, msg)
-			}
-		}
+		testkit.Contains(t, "message", msg, []string{`hardenedfunction "Grants/Fn"`, `AddToPolicy[0].Sid = "ReadInvoices"`, "already used in the policy", "choose a unique Sid"}...)
 	})
 	t.Run("AddToPolicy refuses the construct's own Sids", func(t *testing.T) {
 		msg := testkit.ValidationError(t, func() {

@@ -202,11 +202,7 @@ func TestValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			id := fmt.Sprintf("Fn%d", i)
 			msg := testkit.ValidationError(t, func() { hardenedfunction.New(st, id, tc.props) })
-			for _, w := range append([]string{`hardenedfunction "Invalid/` + id + `": invalid props`}, tc.want...) {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
+			testkit.Contains(t, "message", msg, append([]string{`hardenedfunction "Invalid/` + id + `": invalid props`}, tc.want...)...)
 		})
 	}
 	t.Run("all problems are reported together", func(t *testing.T) {
@@ -259,11 +255,7 @@ func TestLiteralSecrets(t *testing.T) {
 				hardenedfunction.New(st, id, node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"SETTING": tc.value} }))
 			})
 			want := fmt.Sprintf("Environment[SETTING] = <a %d-character value that looks like %s", utf8.RuneCountInString(tc.value), tc.kind)
-			for _, w := range []string{want, "pass the awssecretsmanager.ISecret in Secrets"} {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
+			testkit.Contains(t, "message", msg, []string{want, "pass the awssecretsmanager.ISecret in Secrets"}...)
 			// Not even a prefix of the value: the message ends up in CI logs.
 			if strings.Contains(msg, tc.value[:4]) {
 				t.Errorf("message repeats the start of the secret value (%q):\n%s", tc.value[:4], msg)
@@ -282,11 +274,7 @@ func TestHexDigestNamedSo(t *testing.T) {
 	msg := testkit.ValidationError(t, func() {
 		hardenedfunction.New(st, "Key", node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{"BUILD": sha} }))
 	})
-	for _, w := range []string{"Environment[BUILD] = <a 40-character value that looks like a hex key", "name the variable so (…_SHA, …_HASH"} {
-		if !strings.Contains(msg, w) {
-			t.Errorf("message lacks %q:\n%s", w, msg)
-		}
-	}
+	testkit.Contains(t, "message", msg, []string{"Environment[BUILD] = <a 40-character value that looks like a hex key", "name the variable so (…_SHA, …_HASH"}...)
 	for i, name := range []string{"BUILD_SHA", "CONFIG_HASH", "PAYLOAD_DIGEST", "FILE_CHECKSUM"} {
 		testkit.Must(t, func() {
 			hardenedfunction.New(st, fmt.Sprintf("Ok%d", i), node(func(p *hardenedfunction.Props) { p.Environment = map[string]string{name: sha} }))
@@ -334,11 +322,7 @@ func TestScope(t *testing.T) {
 				}
 				hardenedfunction.New(scope, tc.id, node(func(*hardenedfunction.Props) {}))
 			})
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
+			testkit.Contains(t, "message", msg, tc.want...)
 		})
 	}
 }

@@ -34,11 +34,7 @@ func runBadInputs(t *testing.T, cases []badInput) {
 			if tc.scope != nil {
 				path = *tc.scope.Node().Path() + "/" + tc.id
 			}
-			for _, w := range append([]string{fmt.Sprintf("securebucket %q: invalid props", path)}, tc.want...) {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
+			testkit.Contains(t, "message", msg, append([]string{fmt.Sprintf("securebucket %q: invalid props", path)}, tc.want...)...)
 		})
 	}
 }

@@ -241,11 +241,7 @@ func TestValidation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := testkit.ValidationError(t, func() { securedatabase.New(tc.scope, "Db", tc.props) })
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
+			testkit.Contains(t, "message", msg, tc.want...)
 			if !strings.Contains(msg, "securedatabase \"") {
 				t.Errorf("message does not name the construct: %s", msg)
 			}

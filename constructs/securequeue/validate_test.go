@@ -78,11 +78,7 @@ func TestBadProps(t *testing.T) {
 	}
 	t.Run("nil scope and empty id", func(t *testing.T) {
 		msg := testkit.ValidationError(t, func() { securequeue.New(nil, "", nil) })
-		for _, w := range []string{"scope = <nil>", `id = ""`} {
-			if !strings.Contains(msg, w) {
-				t.Errorf("message lacks %q:\n%s", w, msg)
-			}
-		}
+		testkit.Contains(t, "message", msg, []string{"scope = <nil>", `id = ""`}...)
 	})
 	t.Run("a taken id", func(t *testing.T) {
 		msg := testkit.ValidationError(t, func() { securequeue.New(st, "SqsManaged", nil) })
@@ -100,11 +96,7 @@ func TestBadProps(t *testing.T) {
 		key := awskms.NewKey(st, jsii.String("K"), nil)
 		q := awssqs.NewQueue(st, jsii.String("Target"), &awssqs.QueueProps{EncryptionMasterKey: key})
 		msg := testkit.ValidationError(t, func() { securequeue.AllowServiceSend(q, key, "allow-rule", "events.amazonaws.com", "") })
-		for _, w := range []string{`sourceArn = ""`, `sid = "allow-rule": a Sid is alphanumeric; use "allowrule"`} {
-			if !strings.Contains(msg, w) {
-				t.Errorf("message lacks %q:\n%s", w, msg)
-			}
-		}
+		testkit.Contains(t, "message", msg, []string{`sourceArn = ""`, `sid = "allow-rule": a Sid is alphanumeric; use "allowrule"`}...)
 	})
 }
 
@@ -135,11 +127,7 @@ func TestBadConsumer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := testkit.ValidationError(t, func() { q.AddConsumer(tc.fn, tc.props) })
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
+			testkit.Contains(t, "message", msg, tc.want...)
 		})
 	}
 }

@@ -166,11 +166,7 @@ func TestEnvironmentAgnosticIsRejected(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := testkit.ValidationError(t, tc.fn)
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message lacks %q:\n%s", w, msg)
-				}
-			}
+			testkit.Contains(t, "message", msg, tc.want...)
 		})
 	}
 	t.Run("nothing is added to a rejected stack", func(t *testing.T) {

@@ -612,9 +612,34 @@ func Verdict(t testing.TB, err error, want []string) {
 	if err == nil {
 		t.Fatalf("want rejected with %q, got accepted", want)
 	}
+	Contains(t, "message", err.Error(), want...)
+}
+
+// Contains reports, as a test error, each string of want that got lacks;
+// what names got in the report ("message", "stderr").
+func Contains(t testing.TB, what, got string, want ...string) {
+	t.Helper()
 	for _, w := range want {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("message lacks %q:\n%v", w, err)
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, got)
 		}
 	}
+}
+
+// Strings reads a template field that is a string or a list of strings (an
+// IAM Action or Resource, say) as a list; other elements are skipped.
+func Strings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
